@@ -27,8 +27,18 @@ const (
 // command never touches this file.
 var commands []*cli.Command
 
+// subcommands holds subcommands by parent name, so that `pqx mock idp` and
+// `pqx mock cdr` can live in their own files.
+var subcommands = map[string][]*cli.Command{}
+
 // register adds a top-level command. Call it from an init function.
 func register(c *cli.Command) { commands = append(commands, c) }
+
+// registerSub adds a subcommand to the top-level command named parent.
+// Call it from an init function; the order of init calls does not matter.
+func registerSub(parent string, c *cli.Command) {
+	subcommands[parent] = append(subcommands[parent], c)
+}
 
 func main() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) }
 
@@ -55,6 +65,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	cmds := append([]*cli.Command(nil), commands...)
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
 	for _, c := range cmds {
+		if subs := subcommands[c.Name]; len(subs) > 0 {
+			c.Subcommands = append([]*cli.Command(nil), subs...)
+			sort.Slice(c.Subcommands, func(i, j int) bool { return c.Subcommands[i].Name < c.Subcommands[j].Name })
+		}
 		setUsageErrors(c)
 	}
 	return &cli.App{

@@ -7,6 +7,14 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
+// scriptCmds are custom testscript commands (mockidp, mockcdr, ...). Other
+// _test.go files add to it from init functions.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){}
+
+// scriptSetups run for every script after the common setup; other _test.go
+// files add to it from init functions.
+var scriptSetups []func(env *testscript.Env) error
+
 // TestMain registers pqx as a testscript command that runs in-process.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
@@ -22,7 +30,13 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SOURCE_DATE_EPOCH", "")
 			env.Setenv("NO_COLOR", "1")
+			for _, setup := range scriptSetups {
+				if err := setup(env); err != nil {
+					return err
+				}
+			}
 			return nil
 		},
+		Cmds: scriptCmds,
 	})
 }
