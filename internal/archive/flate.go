@@ -1,0 +1,8 @@
+package archive
+
+import (
+	"compress/flate"
+	"io"
+)
+
+func newFlateReader(r io.Reader) io.ReadCloser { return flate.NewReader(r) }
