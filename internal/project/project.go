@@ -71,7 +71,12 @@ type Publish struct {
 
 // Pos returns the position of a key path (e.g. "publish.category") in
 // connector.yaml, for messages about it.
-func (c *Connector) Pos(keyPath string) Pos { return c.doc.pos(keyPath) }
+func (c *Connector) Pos(keyPath string) Pos {
+	if c.doc == nil {
+		return Pos{File: ConfigFile}
+	}
+	return c.doc.pos(keyPath)
+}
 
 // Tenant is one tenants/*.yaml file: everything that differs between builds.
 type Tenant struct {
@@ -154,7 +159,12 @@ type Auth struct {
 // Pos returns the position of a key path (e.g. "auth.client_id") in the
 // tenant file, for messages about it. For a key that is absent it returns
 // where the key belongs.
-func (t *Tenant) Pos(keyPath string) Pos { return t.doc.pos(keyPath) }
+func (t *Tenant) Pos(keyPath string) Pos {
+	if t.doc == nil {
+		return Pos{File: t.File}
+	}
+	return t.doc.pos(keyPath)
+}
 
 // Patterns lists the supported auth patterns.
 var Patterns = []string{"basic", "oauth-pkce", "broker"}

@@ -90,7 +90,7 @@ func (d *yamlDoc) has(path string) bool {
 }
 
 func (d *yamlDoc) lookup(path string) (Pos, bool) {
-	if d == nil || d.file == nil || len(d.file.Docs) == 0 {
+	if d.file == nil || len(d.file.Docs) == 0 {
 		return Pos{}, false
 	}
 	p, err := yaml.PathString("$." + strings.Join(quoteKeys(strings.Split(path, ".")), "."))
@@ -109,7 +109,7 @@ func (d *yamlDoc) lookup(path string) (Pos, bool) {
 // nearest ancestor that exists (where a missing key should be added), and
 // the file itself as the last resort.
 func (d *yamlDoc) pos(path string) Pos {
-	if d == nil || d.file == nil || len(d.file.Docs) == 0 {
+	if d.file == nil || len(d.file.Docs) == 0 {
 		return Pos{File: d.name}
 	}
 	parts := strings.Split(path, ".")
