@@ -12,6 +12,7 @@ package mez
 import (
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"slices"
@@ -124,20 +125,57 @@ func Header(name string, size int, mod time.Time) archive.Header {
 // ValidateNames; files are sorted with SortFiles unless opt.KeepOrder is
 // set. The caller's slice is not modified.
 func Write(w io.Writer, files []File, opt Options) error {
-	if err := ValidateNames(files); err != nil {
+	p, err := Prepare(files, opt)
+	if err != nil {
 		return err
+	}
+	return WritePrepared(w, p, opt)
+}
+
+// Prepared is a file ready to be written to a .mez or a .pqx: validated,
+// in package order and compressed once, so that both packages of a build
+// share the work and carry byte-identical compressed streams, as MakePQX's
+// packages do.
+type Prepared struct {
+	Name       string
+	Method     uint16 // archive.Deflate, or archive.Store for empty files
+	Compressed []byte // the data as stored in the archive
+	CRC32      uint32 // of the uncompressed data
+	Size       int64  // uncompressed size
+}
+
+// Prepare validates, orders and compresses files as Write does.
+func Prepare(files []File, opt Options) ([]Prepared, error) {
+	if err := ValidateNames(files); err != nil {
+		return nil, err
 	}
 	if !opt.KeepOrder {
 		files = slices.Clone(files)
 		SortFiles(files)
 	}
+	out := make([]Prepared, len(files))
+	for i, f := range files {
+		p := Prepared{Name: f.Name, Method: archive.Store, Compressed: f.Data, CRC32: crc32.ChecksumIEEE(f.Data), Size: int64(len(f.Data))}
+		if len(f.Data) > 0 {
+			p.Method, p.Compressed = archive.Deflate, archive.Deflated(f.Data)
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// WritePrepared writes prepared files as a .mez archive, in the given
+// order, with opt.ModTime (KeepOrder is ignored: Prepare has ordered them).
+func WritePrepared(w io.Writer, files []Prepared, opt Options) error {
 	mod := opt.ModTime
 	if mod.IsZero() {
 		mod = DefaultEpoch
 	}
 	zw := archive.NewWriter(w)
 	for _, f := range files {
-		if err := zw.Add(Header(f.Name, len(f.Data), mod), f.Data); err != nil {
+		h := Header(f.Name, int(f.Size), mod)
+		h.Method = f.Method
+		if err := zw.AddRaw(h, f.Compressed, f.CRC32, f.Size); err != nil {
 			return err
 		}
 	}
