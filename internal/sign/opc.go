@@ -1,0 +1,527 @@
+package sign
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pqxdev/pqx/internal/archive"
+	"github.com/pqxdev/pqx/internal/xmldsig"
+)
+
+// OPC constants used by package signatures.
+const (
+	nsContentTypes  = "http://schemas.openxmlformats.org/package/2006/content-types"
+	nsRelationships = "http://schemas.openxmlformats.org/package/2006/relationships"
+	nsDigSig        = "http://schemas.openxmlformats.org/package/2006/digital-signature"
+
+	relTypeOrigin      = "http://schemas.openxmlformats.org/package/2006/relationships/digital-signature/origin"
+	relTypeSignature   = "http://schemas.openxmlformats.org/package/2006/relationships/digital-signature/signature"
+	relTypeCertificate = "http://schemas.openxmlformats.org/package/2006/relationships/digital-signature/certificate"
+
+	ctRelationships = "application/vnd.openxmlformats-package.relationships+xml"
+	ctOrigin        = "application/vnd.openxmlformats-package.digital-signature-origin"
+	ctSignature     = "application/vnd.openxmlformats-package.digital-signature-xmlsignature+xml"
+
+	contentTypesName = "[Content_Types].xml"
+	originPartName   = "/package/services/digital-signature/origin.psdsor"
+	signatureFolder  = "/package/services/digital-signature/xml-signature/"
+
+	xmlHeader = "\uFEFF<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+)
+
+// paddingExtra is the 28-byte extra field WindowsBase writes in every local
+// header (reference §4.2): header 0xA220, length 24, signature 0xA028,
+// padding size 20, then 20 zero bytes.
+var paddingExtra = append([]byte{0x20, 0xA2, 0x18, 0x00, 0x28, 0xA0, 0x14, 0x00}, make([]byte, 20)...)
+
+// part is one part of an OPC package.
+type part struct {
+	name  string         // part name, e.g. "/Foo.pq" (escaped form, as in the ZIP)
+	entry *archive.Entry // nil for parts created while signing
+	data  []byte         // uncompressed bytes, loaded on demand
+	// modified is the time to record for a new part.
+	modified time.Time
+}
+
+// bytes returns the part's uncompressed bytes.
+func (p *part) bytes() ([]byte, error) {
+	if p.data == nil && p.entry != nil {
+		b, err := p.entry.ReadAll()
+		if err != nil {
+			return nil, err
+		}
+		p.data = b
+	}
+	return p.data, nil
+}
+
+// pkg is an OPC package held in memory.
+type pkg struct {
+	parts []*part          // in ZIP order
+	index map[string]*part // by normalised part name
+	types *contentTypes
+	// typesModified is the DOS time of [Content_Types].xml in the input.
+	typesModified time.Time
+}
+
+// readPackage reads an OPC package from data, rejecting what OPC forbids
+// beyond what the archive reader already checks.
+func readPackage(data []byte) (*pkg, error) {
+	zr, err := archive.Read(bytes.NewReader(data), int64(len(data)), archive.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	p := &pkg{index: map[string]*part{}}
+	var typesEntry *archive.Entry
+	for _, e := range zr.Entries {
+		if e.IsDir() {
+			if e.Size != 0 {
+				return nil, fmt.Errorf("%s: directory entry with data", e.Name)
+			}
+			continue
+		}
+		if e.Name == contentTypesName {
+			typesEntry = e
+			continue
+		}
+		if strings.EqualFold(e.Name, contentTypesName) {
+			return nil, fmt.Errorf("%s: content types stream must be named %s", e.Name, contentTypesName)
+		}
+		name := "/" + e.Name
+		if err := checkPartName(name); err != nil {
+			return nil, fmt.Errorf("%s: %v", e.Name, err)
+		}
+		key := normName(name)
+		if _, dup := p.index[key]; dup {
+			return nil, fmt.Errorf("%s: duplicate part name", e.Name)
+		}
+		pt := &part{name: name, entry: e}
+		p.parts = append(p.parts, pt)
+		p.index[key] = pt
+	}
+	// A part name may not be the folder of another part ("/a" and "/a/b").
+	for _, pt := range p.parts {
+		for dir := path.Dir(pt.name); dir != "/"; dir = path.Dir(dir) {
+			if _, clash := p.index[normName(dir)]; clash {
+				return nil, fmt.Errorf("%s: part name is also the folder of part %s", dir[1:], pt.name[1:])
+			}
+		}
+	}
+	if typesEntry == nil {
+		return nil, fmt.Errorf("not an OPC package: no %s", contentTypesName)
+	}
+	raw, err := typesEntry.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if p.types, err = parseContentTypes(raw); err != nil {
+		return nil, fmt.Errorf("%s:%v", contentTypesName, err)
+	}
+	p.typesModified = typesEntry.Modified
+	return p, nil
+}
+
+// checkPartName applies the OPC part-name grammar (ECMA-376-2 §6.2.2):
+// non-empty segments, none ending in ".", no escaped "/" or "\", valid
+// percent-encoding.
+func checkPartName(name string) error {
+	if !strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") {
+		return fmt.Errorf("invalid part name")
+	}
+	for _, seg := range strings.Split(name[1:], "/") {
+		if seg == "" {
+			return fmt.Errorf("empty segment in part name")
+		}
+		if strings.HasSuffix(seg, ".") {
+			return fmt.Errorf("part name segment ends with a dot")
+		}
+		dec, err := url.PathUnescape(seg)
+		if err != nil {
+			return fmt.Errorf("bad percent-encoding in part name")
+		}
+		if strings.ContainsAny(dec, "/\\") {
+			return fmt.Errorf("part name segment encodes a slash")
+		}
+		if strings.ContainsRune(seg, '?') || strings.ContainsRune(seg, '#') {
+			return fmt.Errorf("part name contains ? or #")
+		}
+	}
+	return nil
+}
+
+// normName is the key under which part names compare equal: OPC part names
+// are case-insensitive and percent-encoding is not significant.
+func normName(name string) string {
+	if dec, err := url.PathUnescape(name); err == nil {
+		name = dec
+	}
+	return strings.ToUpper(name)
+}
+
+func (p *pkg) lookup(name string) *part { return p.index[normName(name)] }
+
+func (p *pkg) add(pt *part) {
+	p.parts = append(p.parts, pt)
+	p.index[normName(pt.name)] = pt
+}
+
+func (p *pkg) remove(name string) {
+	key := normName(name)
+	pt := p.index[key]
+	if pt == nil {
+		return
+	}
+	delete(p.index, key)
+	for i, x := range p.parts {
+		if x == pt {
+			p.parts = append(p.parts[:i], p.parts[i+1:]...)
+			break
+		}
+	}
+	p.types.removeOverride(pt.name)
+}
+
+// isRelsPart reports whether name is a relationships part.
+func isRelsPart(name string) bool {
+	dir, file := path.Split(name)
+	return strings.HasSuffix(strings.ToLower(dir), "/_rels/") && strings.HasSuffix(strings.ToLower(file), ".rels")
+}
+
+// relsPartName returns the relationships part of source ("/" for the
+// package).
+func relsPartName(source string) string {
+	if source == "/" {
+		return "/_rels/.rels"
+	}
+	dir, file := path.Split(source)
+	return dir + "_rels/" + file + ".rels"
+}
+
+// resolveTarget resolves a relationship target against its source part.
+func resolveTarget(source, target string) string {
+	if strings.HasPrefix(target, "/") {
+		return path.Clean(target)
+	}
+	base := "/"
+	if source != "/" {
+		base = path.Dir(source)
+	}
+	return path.Clean(path.Join(base, target))
+}
+
+// relationship is one <Relationship> of a relationships part.
+type relationship struct {
+	ID, Type, Target, TargetMode string
+}
+
+// relationships returns the relationships whose source is source, or nil
+// when it has no relationships part.
+func (p *pkg) relationships(source string) ([]relationship, error) {
+	pt := p.lookup(relsPartName(source))
+	if pt == nil {
+		return nil, nil
+	}
+	data, err := pt.bytes()
+	if err != nil {
+		return nil, err
+	}
+	rels, err := parseRelationships(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%v", pt.name[1:], err)
+	}
+	return rels, nil
+}
+
+// setRelationships replaces the relationships part of source, creating it if
+// needed, or removes it when rels is empty.
+func (p *pkg) setRelationships(source string, rels []relationship, mod time.Time) {
+	name := relsPartName(source)
+	if len(rels) == 0 {
+		p.remove(name)
+		return
+	}
+	data := relationshipsBytes(rels)
+	if pt := p.lookup(name); pt != nil {
+		if old, err := pt.bytes(); err == nil && bytes.Equal(old, data) {
+			return
+		}
+		pt.data, pt.entry, pt.modified = data, nil, mod
+		return
+	}
+	p.add(&part{name: name, data: data, modified: mod})
+	p.types.add(name, ctRelationships)
+}
+
+func parseRelationships(data []byte) ([]relationship, error) {
+	doc, err := xmldsig.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	root := doc.Root
+	if !root.Is(nsRelationships, "Relationships") {
+		return nil, fmt.Errorf("%d:%d: root element is <%s>, want Relationships", root.Line, root.Col, root.Name())
+	}
+	var rels []relationship
+	ids := map[string]bool{}
+	for _, e := range root.Elements() {
+		if !e.Is(nsRelationships, "Relationship") {
+			return nil, fmt.Errorf("%d:%d: unexpected element <%s>", e.Line, e.Col, e.Name())
+		}
+		var r relationship
+		r.ID, _ = e.Attr("Id")
+		r.Type, _ = e.Attr("Type")
+		r.Target, _ = e.Attr("Target")
+		r.TargetMode, _ = e.Attr("TargetMode")
+		if r.ID == "" || r.Type == "" || r.Target == "" {
+			return nil, fmt.Errorf("%d:%d: Relationship needs Id, Type and Target", e.Line, e.Col)
+		}
+		if ids[r.ID] {
+			return nil, fmt.Errorf("%d:%d: duplicate relationship Id %q", e.Line, e.Col, r.ID)
+		}
+		ids[r.ID] = true
+		rels = append(rels, r)
+	}
+	return rels, nil
+}
+
+// relationshipsBytes writes rels as WindowsBase does: one line, BOM,
+// attribute order Type, Target, (TargetMode,) Id, " />" empty tags.
+func relationshipsBytes(rels []relationship) []byte {
+	var b strings.Builder
+	b.WriteString(xmlHeader)
+	b.WriteString(`<Relationships xmlns="` + nsRelationships + `">`)
+	for _, r := range rels {
+		b.WriteString(`<Relationship Type="`)
+		b.WriteString(escAttr(r.Type))
+		b.WriteString(`" Target="`)
+		b.WriteString(escAttr(r.Target))
+		if r.TargetMode != "" {
+			b.WriteString(`" TargetMode="`)
+			b.WriteString(escAttr(r.TargetMode))
+		}
+		b.WriteString(`" Id="`)
+		b.WriteString(escAttr(r.ID))
+		b.WriteString(`" />`)
+	}
+	b.WriteString(`</Relationships>`)
+	return []byte(b.String())
+}
+
+// contentTypes is [Content_Types].xml.
+type contentTypes struct {
+	defaults  []ctEntry // Extension → type, in insertion order
+	overrides []ctEntry // PartName → type, in insertion order
+	raw       []byte    // the input bytes, kept while unchanged
+}
+
+type ctEntry struct{ key, typ string }
+
+func parseContentTypes(data []byte) (*contentTypes, error) {
+	doc, err := xmldsig.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	root := doc.Root
+	if !root.Is(nsContentTypes, "Types") {
+		return nil, fmt.Errorf("%d:%d: root element is <%s>, want Types", root.Line, root.Col, root.Name())
+	}
+	ct := &contentTypes{raw: data}
+	for _, e := range root.Elements() {
+		switch {
+		case e.Is(nsContentTypes, "Default"):
+			ext, _ := e.Attr("Extension")
+			typ, _ := e.Attr("ContentType")
+			if ext == "" || typ == "" {
+				return nil, fmt.Errorf("%d:%d: Default needs Extension and ContentType", e.Line, e.Col)
+			}
+			if _, dup := ct.lookupDefault(ext); dup {
+				return nil, fmt.Errorf("%d:%d: duplicate Default for extension %q", e.Line, e.Col, ext)
+			}
+			ct.defaults = append(ct.defaults, ctEntry{ext, typ})
+		case e.Is(nsContentTypes, "Override"):
+			name, _ := e.Attr("PartName")
+			typ, _ := e.Attr("ContentType")
+			if name == "" || typ == "" {
+				return nil, fmt.Errorf("%d:%d: Override needs PartName and ContentType", e.Line, e.Col)
+			}
+			if _, dup := ct.lookupOverride(name); dup {
+				return nil, fmt.Errorf("%d:%d: duplicate Override for %s", e.Line, e.Col, name)
+			}
+			ct.overrides = append(ct.overrides, ctEntry{name, typ})
+		default:
+			return nil, fmt.Errorf("%d:%d: unexpected element <%s>", e.Line, e.Col, e.Name())
+		}
+	}
+	return ct, nil
+}
+
+func (c *contentTypes) lookupDefault(ext string) (string, bool) {
+	for _, d := range c.defaults {
+		if strings.EqualFold(d.key, ext) {
+			return d.typ, true
+		}
+	}
+	return "", false
+}
+
+func (c *contentTypes) lookupOverride(name string) (string, bool) {
+	key := normName(name)
+	for _, o := range c.overrides {
+		if normName(o.key) == key {
+			return o.typ, true
+		}
+	}
+	return "", false
+}
+
+func extension(name string) string {
+	base := path.Base(name)
+	if i := strings.LastIndexByte(base, '.'); i >= 0 {
+		return base[i+1:]
+	}
+	return ""
+}
+
+// typeOf returns the content type of the part name.
+func (c *contentTypes) typeOf(name string) (string, bool) {
+	if t, ok := c.lookupOverride(name); ok {
+		return t, true
+	}
+	if ext := extension(name); ext != "" {
+		return c.lookupDefault(ext)
+	}
+	return "", false
+}
+
+// add records the content type of a new part by WindowsBase's rules: the
+// first part with an extension adds a Default; a part without extension or
+// with a type other than the Default gets an Override.
+func (c *contentTypes) add(name, typ string) {
+	ext := extension(name)
+	if ext != "" {
+		if t, ok := c.lookupDefault(ext); !ok {
+			c.defaults = append(c.defaults, ctEntry{ext, typ})
+			c.raw = nil
+			return
+		} else if t == typ {
+			return
+		}
+	}
+	c.overrides = append(c.overrides, ctEntry{name, typ})
+	c.raw = nil
+}
+
+func (c *contentTypes) removeOverride(name string) {
+	key := normName(name)
+	for i, o := range c.overrides {
+		if normName(o.key) == key {
+			c.overrides = append(c.overrides[:i], c.overrides[i+1:]...)
+			c.raw = nil
+			return
+		}
+	}
+}
+
+// bytes returns [Content_Types].xml: the input bytes when nothing changed,
+// else WindowsBase's single-line form.
+func (c *contentTypes) bytes() []byte {
+	if c.raw != nil {
+		return c.raw
+	}
+	var b strings.Builder
+	b.WriteString(xmlHeader)
+	b.WriteString(`<Types xmlns="` + nsContentTypes + `">`)
+	for _, d := range c.defaults {
+		b.WriteString(`<Default Extension="` + escAttr(d.key) + `" ContentType="` + escAttr(d.typ) + `" />`)
+	}
+	for _, o := range c.overrides {
+		b.WriteString(`<Override PartName="` + escAttr(o.key) + `" ContentType="` + escAttr(o.typ) + `" />`)
+	}
+	b.WriteString(`</Types>`)
+	return []byte(b.String())
+}
+
+// write serialises the package. Parts keep their compressed streams; the
+// order is: content parts, origin, relationship parts, [Content_Types].xml,
+// signature parts (reference §4.1).
+func (p *pkg) write(isOrigin, isSignature func(string) bool, typesTime time.Time) ([]byte, error) {
+	var content, origin, rels, sigs []*part
+	for _, pt := range p.parts {
+		switch {
+		case isSignature(pt.name):
+			sigs = append(sigs, pt)
+		case isOrigin(pt.name):
+			origin = append(origin, pt)
+		case isRelsPart(pt.name):
+			rels = append(rels, pt)
+		default:
+			content = append(content, pt)
+		}
+	}
+	// The package relationships part comes before the others.
+	sort.SliceStable(rels, func(i, j int) bool { return rels[i].name == "/_rels/.rels" && rels[j].name != "/_rels/.rels" })
+	var out bytes.Buffer
+	zw := archive.NewWriter(&out)
+	emit := func(pt *part) error {
+		if pt.entry != nil {
+			raw, err := pt.entry.OpenRaw()
+			if err != nil {
+				return err
+			}
+			comp := make([]byte, raw.Size())
+			if _, err := raw.ReadAt(comp, 0); err != nil {
+				return fmt.Errorf("%s: %v", pt.name[1:], err)
+			}
+			return zw.AddRaw(header(pt.name[1:], pt.entry.Method, pt.entry.Modified), comp, pt.entry.CRC32, pt.entry.Size)
+		}
+		return zw.Add(header(pt.name[1:], archive.Store, pt.modified), pt.data)
+	}
+	for _, group := range [][]*part{content, origin, rels} {
+		for _, pt := range group {
+			if err := emit(pt); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := zw.Add(header(contentTypesName, archive.Store, typesTime), p.types.bytes()); err != nil {
+		return nil, err
+	}
+	for _, pt := range sigs {
+		if err := emit(pt); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// header returns WindowsBase's header fields for an entry (reference §4.2).
+func header(name string, method uint16, mod time.Time) archive.Header {
+	needed := uint16(10)
+	if method == archive.Deflate {
+		needed = 20
+	}
+	return archive.Header{
+		Name:           name,
+		Method:         method,
+		CreatorVersion: 0x002D,
+		ReaderVersion:  needed,
+		Modified:       mod,
+		LocalExtra:     paddingExtra,
+	}
+}
+
+var attrEscaper = strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;", `"`, "&quot;", "\t", "&#x9;", "\n", "&#xA;", "\r", "&#xD;")
+
+func escAttr(s string) string { return attrEscaper.Replace(s) }
+
+var textEscaper = strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;", "\r", "&#xD;")
+
+func escText(s string) string { return textEscaper.Replace(s) }
