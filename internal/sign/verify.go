@@ -82,12 +82,12 @@ type Report struct {
 type SignatureReport struct {
 	Part            string
 	Status          VerifyResult
-	Thumbprint      string `json:",omitempty"`
-	Subject         string `json:",omitempty"`
-	Trusted         *bool  `json:",omitempty"`
-	DigestMethod    string `json:",omitempty"` // sha1, sha256, ...
-	SignatureMethod string `json:",omitempty"` // rsa-sha256, ...
-	SigningTime     string `json:",omitempty"`
+	Thumbprint      string   `json:",omitempty"`
+	Subject         string   `json:",omitempty"`
+	Trusted         *bool    `json:",omitempty"`
+	DigestMethod    string   `json:",omitempty"` // sha1, sha256, ...
+	SignatureMethod string   `json:",omitempty"` // rsa-sha256, ...
+	SigningTime     string   `json:",omitempty"`
 	Problems        []string `json:",omitempty"`
 }
 
