@@ -1,0 +1,286 @@
+// Package eval evaluates Power Query M: it holds the value model, the
+// tree-walking evaluator over internal/m/ast, the host interface through
+// which M code reaches HTTP, clocks, GUIDs, credentials and package files,
+// and the standard library subset a connector needs (tiers 1 and 2).
+//
+// The design follows google/starlark-go: a small Value interface with one
+// concrete type per M kind, built-ins as plain Go functions that unpack their
+// arguments with one helper (Unpack), and every host effect reached through a
+// Thread so tests can swap it. Evaluation is lazy and memoised exactly where
+// the M specification says so (let variables, record fields, section
+// members, list items); errors are *Error values carrying an M error record.
+//
+// A Thread and the values it produces are not safe for concurrent use.
+package eval
+
+import (
+	"math"
+	"time"
+)
+
+// Kind is the kind of an M value.
+type Kind uint8
+
+// The kinds of M values, in the order of the M specification.
+const (
+	KindNull Kind = iota
+	KindLogical
+	KindNumber
+	KindTime
+	KindDate
+	KindDateTime
+	KindDateTimeZone
+	KindDuration
+	KindText
+	KindBinary
+	KindList
+	KindRecord
+	KindTable
+	KindFunction
+	KindType
+)
+
+var kindNames = [...]string{"null", "logical", "number", "time", "date", "datetime", "datetimezone", "duration", "text", "binary", "list", "record", "table", "function", "type"}
+
+// String returns the M name of the kind, as used in type expressions.
+func (k Kind) String() string { return kindNames[k] }
+
+// Value is an M value. Every value can carry a metadata record.
+type Value interface {
+	// Kind reports the kind of the value.
+	Kind() Kind
+	// Meta returns the metadata record; nil means empty metadata.
+	Meta() *Record
+	// WithMeta returns a copy of the value with metadata m (nil clears it).
+	WithMeta(m *Record) Value
+}
+
+// Null is the M null value.
+type Null struct{ meta *Record }
+
+// Logical is an M logical (true or false).
+type Logical struct {
+	B    bool
+	meta *Record
+}
+
+// Number is an M number: an IEEE double.
+type Number struct {
+	F    float64
+	meta *Record
+}
+
+// Text is an M text value.
+type Text struct {
+	S    string
+	meta *Record
+}
+
+// Date is an M date: days since 0001-01-01.
+type Date struct {
+	T    time.Time // midnight UTC of the date
+	meta *Record
+}
+
+// DateTime is an M datetime without a zone.
+type DateTime struct {
+	T    time.Time // wall clock, stored in UTC
+	meta *Record
+}
+
+// DateTimeZone is an M datetimezone: a wall clock and an offset.
+type DateTimeZone struct {
+	T    time.Time // location is a fixed zone with the offset
+	meta *Record
+}
+
+// Time is an M time of day.
+type Time struct {
+	D    time.Duration // since midnight, 0 <= D < 24h
+	meta *Record
+}
+
+// Duration is an M duration.
+type Duration struct {
+	D    time.Duration
+	meta *Record
+}
+
+// Binary is an M binary value. A binary may be lazy (Web.Contents): its
+// bytes are produced on first use by Force and kept.
+type Binary struct {
+	b    *binData
+	meta *Record
+}
+
+type binData struct {
+	lazy *Lazy // when non-nil, produces the bytes (as a Binary) once
+	data []byte
+	done bool
+}
+
+// Constructors for the simple kinds.
+var (
+	NullValue  Value = Null{}
+	True       Value = Logical{B: true}
+	False      Value = Logical{B: false}
+	EmptyText  Value = Text{}
+	emptyMeta        = (*Record)(nil)
+	nanValue         = Number{F: math.NaN()}
+	zeroNumber       = Number{}
+)
+
+// Bool returns the M logical for b.
+func Bool(b bool) Value {
+	if b {
+		return True
+	}
+	return False
+}
+
+// Num returns an M number.
+func Num(f float64) Value { return Number{F: f} }
+
+// Str returns an M text value.
+func Str(s string) Value { return Text{S: s} }
+
+// Bytes returns an M binary holding b (not copied).
+func Bytes(b []byte) Value { return Binary{b: &binData{data: b, done: true}} }
+
+// LazyBinary returns a binary whose bytes come from l on first use. The
+// Lazy must produce a Binary; its metadata is taken from the result, so
+// metadata requests (Value.Metadata) force it too.
+func LazyBinary(l *Lazy) Value { return Binary{b: &binData{lazy: l}} }
+
+// Force returns the bytes of a binary, performing any deferred work.
+func (b Binary) Force(th *Thread) ([]byte, error) {
+	d := b.b
+	if d == nil {
+		return nil, nil
+	}
+	if d.done {
+		return d.data, nil
+	}
+	v, err := d.lazy.Force(th)
+	if err != nil {
+		return nil, err
+	}
+	inner, ok := v.(Binary)
+	if !ok {
+		return nil, typeErr(v, "binary")
+	}
+	data, err := inner.Force(th)
+	if err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// lazyMeta returns the metadata a lazy binary's producer attached.
+func (b Binary) lazyMeta(th *Thread) (*Record, error) {
+	if b.b == nil || b.b.lazy == nil {
+		return nil, nil
+	}
+	v, err := b.b.lazy.Force(th)
+	if err != nil {
+		return nil, err
+	}
+	return v.Meta(), nil
+}
+
+func (Null) Kind() Kind         { return KindNull }
+func (Logical) Kind() Kind      { return KindLogical }
+func (Number) Kind() Kind       { return KindNumber }
+func (Text) Kind() Kind         { return KindText }
+func (Date) Kind() Kind         { return KindDate }
+func (DateTime) Kind() Kind     { return KindDateTime }
+func (DateTimeZone) Kind() Kind { return KindDateTimeZone }
+func (Time) Kind() Kind         { return KindTime }
+func (Duration) Kind() Kind     { return KindDuration }
+func (Binary) Kind() Kind       { return KindBinary }
+
+func (v Null) Meta() *Record         { return v.meta }
+func (v Logical) Meta() *Record      { return v.meta }
+func (v Number) Meta() *Record       { return v.meta }
+func (v Text) Meta() *Record         { return v.meta }
+func (v Date) Meta() *Record         { return v.meta }
+func (v DateTime) Meta() *Record     { return v.meta }
+func (v DateTimeZone) Meta() *Record { return v.meta }
+func (v Time) Meta() *Record         { return v.meta }
+func (v Duration) Meta() *Record     { return v.meta }
+func (v Binary) Meta() *Record       { return v.meta }
+
+func (v Null) WithMeta(m *Record) Value         { v.meta = normMeta(m); return v }
+func (v Logical) WithMeta(m *Record) Value      { v.meta = normMeta(m); return v }
+func (v Number) WithMeta(m *Record) Value       { v.meta = normMeta(m); return v }
+func (v Text) WithMeta(m *Record) Value         { v.meta = normMeta(m); return v }
+func (v Date) WithMeta(m *Record) Value         { v.meta = normMeta(m); return v }
+func (v DateTime) WithMeta(m *Record) Value     { v.meta = normMeta(m); return v }
+func (v DateTimeZone) WithMeta(m *Record) Value { v.meta = normMeta(m); return v }
+func (v Time) WithMeta(m *Record) Value         { v.meta = normMeta(m); return v }
+func (v Duration) WithMeta(m *Record) Value     { v.meta = normMeta(m); return v }
+func (v Binary) WithMeta(m *Record) Value       { v.meta = normMeta(m); return v }
+
+func normMeta(m *Record) *Record {
+	if m == nil || m.Len() == 0 {
+		return nil
+	}
+	return m
+}
+
+// stripMeta returns v without metadata.
+func stripMeta(v Value) Value {
+	if v.Meta() == nil {
+		return v
+	}
+	return v.WithMeta(nil)
+}
+
+// lazyState is the evaluation state of a Lazy.
+type lazyState uint8
+
+const (
+	lazyPending lazyState = iota
+	lazyRunning
+	lazyDone
+)
+
+// Lazy is a memoised, possibly deferred value: a let variable, record field,
+// section member or list item. It is computed at most once; an error is
+// memoised like a value, and re-entering a running Lazy is the M cyclic
+// reference error.
+type Lazy struct {
+	fn    func(th *Thread) (Value, error)
+	v     Value
+	err   error
+	state lazyState
+}
+
+// Eager returns a Lazy already holding v.
+func Eager(v Value) *Lazy { return &Lazy{v: v, state: lazyDone} }
+
+// Defer returns a Lazy computed by fn on first Force.
+func Defer(fn func(th *Thread) (Value, error)) *Lazy { return &Lazy{fn: fn} }
+
+// Force returns the value, computing it on first use.
+func (l *Lazy) Force(th *Thread) (Value, error) {
+	switch l.state {
+	case lazyDone:
+		return l.v, l.err
+	case lazyRunning:
+		return nil, NewError("Expression.Error", "A cyclic reference was encountered during evaluation.")
+	}
+	l.state = lazyRunning
+	v, err := l.fn(th)
+	if err != nil && !isMError(err) {
+		// Bounds violations and cancellations are not M errors: leave the
+		// entry re-runnable rather than memoising a host condition.
+		l.state = lazyPending
+		return nil, err
+	}
+	l.v, l.err, l.fn, l.state = v, err, nil, lazyDone
+	return v, err
+}
+
+// Done reports whether the value has been computed.
+func (l *Lazy) Done() bool { return l.state == lazyDone }
