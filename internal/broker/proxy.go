@@ -1,0 +1,177 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// proxyInfo travels with a proxied request from serveProxy to the rewrite
+// hook and the transport.
+type proxyInfo struct {
+	target   *Target
+	upstream *url.URL
+	rest     string // escaped path after /t/{target}
+
+	mu    sync.Mutex
+	token *Token
+}
+
+func (p *proxyInfo) tok() *Token {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.token
+}
+
+type proxyKey struct{}
+
+// serveProxy is proxy mode: authenticate the caller, get a token, and
+// forward the request with the caller's credentials replaced by the token.
+func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
+	info := infoOf(r)
+	info.mode = "proxy"
+	st := s.state.Load()
+	caller := s.authenticate(w, r, st, false)
+	if caller == nil {
+		return
+	}
+	name := r.PathValue("target")
+	info.target = sanitize(name)
+	t := st.targets[name]
+	up := st.upURL[name]
+	if t == nil || up == nil || !st.allowed[caller.Name][name] {
+		// One answer for unknown, vending-only and forbidden targets, so a
+		// caller learns nothing about targets it may not use.
+		textError(w, http.StatusForbidden, fmt.Sprintf("target %q is unknown or not allowed for this caller", sanitize(name)), 0)
+		return
+	}
+	if r.ContentLength > st.limits.MaxBodyBytes {
+		textError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", st.limits.MaxBodyBytes), 0)
+		return
+	}
+	tok, out, err := s.cache.get(r.Context(), t)
+	info.outcome = out
+	if err != nil {
+		ue := err.(*UnavailableError)
+		textError(w, http.StatusServiceUnavailable, ue.Error(), ue.RetryAfter)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, st.limits.MaxBodyBytes)
+	prefix := "/t/" + url.PathEscape(name)
+	pi := &proxyInfo{target: t, upstream: up, token: tok, rest: strings.TrimPrefix(r.URL.EscapedPath(), prefix)}
+	s.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), proxyKey{}, pi)))
+}
+
+// rewrite builds the upstream request. httputil.ReverseProxy has already
+// removed hop-by-hop headers (Connection and the headers it names,
+// Keep-Alive, Proxy-Authorization, Proxy-Authenticate, TE, Trailer,
+// Transfer-Encoding, Upgrade) and inbound X-Forwarded-* headers.
+func (s *Server) rewrite(pr *httputil.ProxyRequest) {
+	pi := pr.In.Context().Value(proxyKey{}).(*proxyInfo)
+	up := pi.upstream
+	out := pr.Out
+	out.URL.Scheme = up.Scheme
+	out.URL.Host = up.Host
+	joined := strings.TrimSuffix(up.EscapedPath(), "/") + pi.rest
+	if joined == "" {
+		joined = "/"
+	}
+	if p, err := url.PathUnescape(joined); err == nil {
+		out.URL.Path, out.URL.RawPath = p, joined
+	}
+	out.URL.RawQuery = pr.In.URL.RawQuery
+	out.Host = ""
+	// The caller's credentials are for the broker only.
+	out.Header.Del("Authorization")
+	out.Header.Del("Proxy-Authorization")
+	pr.SetXForwarded()
+	out.Header.Set("Authorization", "Bearer "+pi.tok().AccessToken)
+}
+
+// bearerTransport retries a bodiless request once with a new token when the
+// upstream answers 401 to the cached one (the token may have been revoked
+// early).
+type bearerTransport struct {
+	s    *Server
+	base http.RoundTripper
+}
+
+func (bt *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := bt.base.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	pi, ok := req.Context().Value(proxyKey{}).(*proxyInfo)
+	if !ok || !pi.target.retryOn401() || (req.Body != nil && req.Body != http.NoBody) {
+		return resp, nil
+	}
+	old := pi.tok()
+	bt.s.cache.invalidate(pi.target, old.AccessToken)
+	tok, _, gerr := bt.s.cache.get(req.Context(), pi.target)
+	if gerr != nil || tok.AccessToken == old.AccessToken {
+		return resp, nil
+	}
+	drain(resp.Body)
+	pi.mu.Lock()
+	pi.token = tok
+	pi.mu.Unlock()
+	retry := req.Clone(req.Context())
+	retry.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	bt.s.log.Info("upstream rejected the cached token; retried once with a new one", "target", pi.target.Name)
+	return bt.base.RoundTrip(retry)
+}
+
+// modifyResponse turns an upstream 401 into 502: the caller authenticated
+// fine with the broker, so passing 401 on would make Power Query ask the
+// user for a new password that cannot help.
+func (s *Server) modifyResponse(resp *http.Response) error {
+	if resp.StatusCode != http.StatusUnauthorized {
+		return nil
+	}
+	name := ""
+	if pi, ok := resp.Request.Context().Value(proxyKey{}).(*proxyInfo); ok {
+		name = pi.target.Name
+	}
+	s.log.Warn("upstream rejected the broker's bearer token", "target", name, "status", resp.StatusCode)
+	drain(resp.Body)
+	msg := "pqx broker: the upstream API rejected the broker's bearer token (HTTP 401); check the target's audience and scopes\n"
+	resp.StatusCode = http.StatusBadGateway
+	resp.Status = "502 Bad Gateway"
+	resp.Header = http.Header{
+		"Content-Type":   {"text/plain; charset=utf-8"},
+		"Content-Length": {strconv.Itoa(len(msg))},
+		"Cache-Control":  {"no-store"},
+	}
+	resp.ContentLength = int64(len(msg))
+	resp.Body = io.NopCloser(strings.NewReader(msg))
+	return nil
+}
+
+// proxyError answers transport failures: 413 for an oversized body, 504 when
+// the request time limit ran out, 502 otherwise.
+func (s *Server) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	name := ""
+	if pi, ok := r.Context().Value(proxyKey{}).(*proxyInfo); ok {
+		name = pi.target.Name
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		textError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", mbe.Limit), 0)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("upstream timed out", "target", name)
+		textError(w, http.StatusGatewayTimeout, "the upstream API did not answer in time", 0)
+	case errors.Is(err, context.Canceled):
+		w.WriteHeader(http.StatusBadGateway) // the caller has gone; nobody reads this
+	default:
+		s.log.Warn("upstream request failed", "target", name, "error", err)
+		textError(w, http.StatusBadGateway, "the upstream API is unreachable", 0)
+	}
+}

@@ -1,0 +1,136 @@
+package broker
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"reflect"
+	"sync"
+)
+
+// RunOptions configure Run.
+type RunOptions struct {
+	Options
+	// Reload receives a value for each reload request (SIGHUP in the CLI).
+	Reload <-chan os.Signal
+	// Ready, if set, is called with the listeners' URLs once they accept
+	// connections.
+	Ready func(urls []string)
+}
+
+// Run loads the configuration at path and serves it until ctx is done, then
+// shuts down gracefully: listeners close at once, requests in flight may
+// finish within the configured shutdown timeout. A reload request re-reads
+// the file; an invalid new configuration is logged and the old one kept.
+// Listener changes need a restart.
+func Run(ctx context.Context, path string, opts RunOptions) error {
+	cfg, err := Load(path)
+	if err != nil {
+		return err
+	}
+	if opts.Logger == nil {
+		opts.Logger = NewLogger(os.Stderr, cfg.Log.Format, cfg.Log.Level)
+	}
+	log := opts.Logger
+	srv, err := New(cfg, opts.Options)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	lim := cfg.Limits.withDefaults()
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	var lns []net.Listener
+	var urls []string
+	for i, l := range cfg.Listeners {
+		ln, err := net.Listen("tcp", l.Addr)
+		if err != nil {
+			for _, o := range lns {
+				o.Close()
+			}
+			return fmt.Errorf("listener %s: %w", l.Addr, err)
+		}
+		scheme := "http"
+		if l.TLS != nil {
+			idx := i
+			ln = tls.NewListener(ln, &tls.Config{
+				MinVersion: tls.VersionTLS12,
+				GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+					certs := srv.state.Load().certs
+					if idx < len(certs) && certs[idx] != nil {
+						return certs[idx], nil
+					}
+					return nil, errors.New("no certificate for this listener")
+				},
+			})
+			scheme = "https"
+		}
+		lns = append(lns, ln)
+		urls = append(urls, scheme+"://"+ln.Addr().String())
+	}
+	errc := make(chan error, len(lns))
+	var wg sync.WaitGroup
+	for _, ln := range lns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	log.Info("broker listening", "urls", urls, "targets", len(cfg.Targets), "callers", len(cfg.Callers))
+	if opts.Ready != nil {
+		opts.Ready(urls)
+	}
+	var serveErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case serveErr = <-errc:
+			break loop
+		case <-opts.Reload:
+			next, err := Load(path)
+			if err != nil {
+				srv.metrics.reloads.WithLabelValues("error").Inc()
+				log.Error("reload failed; keeping the running configuration", "error", err)
+				continue
+			}
+			if !reflect.DeepEqual(next.Listeners, srv.Config().Listeners) {
+				log.Warn("listener changes take effect after a restart")
+			}
+			if err := srv.Reload(next); err != nil {
+				srv.metrics.reloads.WithLabelValues("error").Inc()
+				log.Error("reload failed; keeping the running configuration", "error", err)
+				continue
+			}
+			srv.metrics.reloads.WithLabelValues("ok").Inc()
+			log.Info("configuration reloaded", "targets", len(next.Targets), "callers", len(next.Callers))
+		}
+	}
+	log.Info("shutting down; waiting for requests in flight", "timeout", lim.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), lim.ShutdownTimeout)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	wg.Wait()
+	if serveErr != nil {
+		return serveErr
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
