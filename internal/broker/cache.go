@@ -268,11 +268,11 @@ func (c *tokenCache) prune(keep map[string]bool) {
 
 // entryStatus is a snapshot of a cache entry for /healthz.
 type entryStatus struct {
-	Token       string `json:"token"`                   // none, fresh, stale, expired
-	ExpiresIn   int64  `json:"expires_in,omitempty"`    // seconds, if a token is held
-	BreakerOpen bool   `json:"breaker_open,omitempty"`  // repeated invalid_client
-	LastError   string `json:"last_error,omitempty"`    // the last failed fetch
-	RetryIn     int64  `json:"retry_in,omitempty"`      // seconds until the next IDP call is allowed
+	Token       string `json:"token"`                    // none, fresh, stale, expired
+	ExpiresIn   int64  `json:"expires_in,omitempty"`     // seconds, if a token is held
+	BreakerOpen bool   `json:"breaker_open,omitempty"`   // repeated invalid_client
+	LastError   string `json:"last_error,omitempty"`     // the last failed fetch
+	RetryIn     int64  `json:"retry_in,omitempty"`       // seconds until the next IDP call is allowed
 	InvalidRuns int    `json:"invalid_client,omitempty"` // consecutive invalid_client answers
 }
 
