@@ -16,6 +16,8 @@ type Error struct {
 	// Fatal errors (exceeded bounds, cancellation) are reported as M errors
 	// but cannot be caught by try, so a runaway script still stops.
 	Fatal bool
+
+	credentialStatus int // 401/403 from Web.Contents; see CredentialError
 }
 
 // Frame is one M call frame of an error backtrace.

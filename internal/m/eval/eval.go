@@ -192,6 +192,9 @@ func (th *Thread) evalIdent(x *ast.Ident, sc *scope) (Value, error) {
 	case "#sections":
 		return env.sectionsRecord(), nil
 	}
+	if isLibraryName(x.Name) && !env.noLib {
+		return nil, Unsupported(x.Name)
+	}
 	return nil, NewErrorDetail("Expression.Error", "The name '"+x.Name+"' wasn't recognized.  Make sure it's spelled correctly.", NullValue)
 }
 

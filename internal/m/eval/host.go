@@ -182,8 +182,9 @@ type Thread struct {
 	// Ctx cancels long waits (HTTP, sleeps).
 	Ctx context.Context
 
-	env   *Environment
-	fset  *token.FileSet
+	env      *Environment
+	fset     *token.FileSet
+	webCache webCache
 	depth int
 	steps int64
 }
