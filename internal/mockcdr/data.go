@@ -136,14 +136,14 @@ func generate(seed uint64) *Dataset {
 		if i > 0 {
 			nBP, nTemp, nPulse = 20+r.IntN(150), 3+r.IntN(118), 3+r.IntN(118)
 		}
-		base := 110 + r.Float64()*30 // this patient's usual systolic
+		base := 105 + r.IntN(50) // this patient's usual systolic
 		for k := 0; k < nBP; k++ {
 			at := randTime(created)
-			sys := float64(int(base + r.NormFloat64()*14))
-			dia := float64(int(sys*0.62 + r.NormFloat64()*6))
+			sys := base + bell(r, 20)
+			dia := sys*62/100 + bell(r, 6)
 			d.BloodPressure = append(d.BloodPressure, BPObservation{
 				EHR: i, Composition: newComp(i, "Blood pressure", TemplateBP, at),
-				Time: at, Systolic: sys, Diastolic: dia,
+				Time: at, Systolic: float64(sys), Diastolic: float64(dia),
 				Position: positions[r.IntN(len(positions))].code,
 			})
 		}
@@ -155,7 +155,7 @@ func generate(seed uint64) *Dataset {
 			at := randTime(created)
 			d.Temperatures = append(d.Temperatures, TempObservation{
 				EHR: i, Composition: newComp(i, "Body temperature", TemplateTemp, at),
-				Time: at, Temperature: float64(int((36.8+r.NormFloat64()*0.6)*10)) / 10, Unit: unit,
+				Time: at, Temperature: float64(368+bell(r, 6)) / 10, Unit: unit,
 			})
 		}
 		for k := 0; k < nPulse; k++ {
@@ -182,6 +182,18 @@ func generate(seed uint64) *Dataset {
 		})
 	}
 	return d
+}
+
+// bell returns an integer in [-spread, spread] with a bell-shaped
+// distribution (a sum of four uniform draws). Integer arithmetic keeps the
+// data identical on every architecture; floating-point noise could differ
+// where the compiler fuses multiply-adds.
+func bell(r *rand.Rand, spread int) int {
+	n := 0
+	for i := 0; i < 4; i++ {
+		n += r.IntN(spread/2 + 1)
+	}
+	return n - 2*(spread/2)
 }
 
 // positions is the openEHR blood pressure archetype's position value set.
