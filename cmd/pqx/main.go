@@ -11,10 +11,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 
 	"github.com/urfave/cli/v2"
 )
+
+// positionRE matches a message that starts with file:line:col.
+var positionRE = regexp.MustCompile(`^[^\s:]+:[0-9]+:[0-9]+: `)
 
 // Exit codes shared by every command.
 const (
@@ -56,7 +60,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		code = ec.ExitCode()
 	}
 	if msg := err.Error(); msg != "" {
-		fmt.Fprintf(stderr, "pqx: %s\n", msg)
+		if positionRE.MatchString(msg) {
+			// Diagnostics lead with file:line:col like a compiler's.
+			fmt.Fprintln(stderr, msg)
+		} else {
+			fmt.Fprintf(stderr, "pqx: %s\n", msg)
+		}
 	}
 	return code
 }

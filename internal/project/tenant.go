@@ -239,7 +239,11 @@ func (p *Project) checkUnique() ErrorList {
 		}
 		k := strings.ToLower(t.Kind) // Power BI compares kinds case-insensitively
 		if o := kinds[k]; o != nil {
-			errs.add(t.Pos(t.kindKey()), "duplicate kind %q (also used by %s); each tenant build needs its own DataSource.Kind", t.Kind, o.File)
+			also := o.File
+			if o.Kind != t.Kind {
+				also += fmt.Sprintf(" as %q; Power BI compares kinds without regard to case", o.Kind)
+			}
+			errs.add(t.Pos(t.kindKey()), "duplicate kind %q (also used by %s); each tenant build needs its own DataSource.Kind", t.Kind, also)
 		} else if t.Kind != "" {
 			kinds[k] = t
 		}

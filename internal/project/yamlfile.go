@@ -2,7 +2,10 @@ package project
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -49,6 +52,13 @@ func decodeYAML(name string, data []byte, v any) (*yamlDoc, ErrorList) {
 
 // yamlError converts a go-yaml error to a diagnostic with its position.
 func (d *yamlDoc) yamlError(err error) Diagnostic {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && te.Token != nil && te.Token.Position != nil {
+		return Diagnostic{
+			Pos: Pos{File: d.name, Line: te.Token.Position.Line, Col: te.Token.Position.Column},
+			Msg: fmt.Sprintf("wrong type: expected %s, got %s", typeWord(te.DstType), typeWord(te.SrcType)),
+		}
+	}
 	var ye yaml.Error
 	if errors.As(err, &ye) {
 		pos := Pos{File: d.name}
@@ -58,6 +68,30 @@ func (d *yamlDoc) yamlError(err error) Diagnostic {
 		return Diagnostic{Pos: pos, Msg: cleanYAMLMessage(ye.GetMessage())}
 	}
 	return Diagnostic{Pos: Pos{File: d.name}, Msg: err.Error()}
+}
+
+// typeWord names a Go type the way a YAML author thinks of it.
+func typeWord(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "text"
+	case reflect.Int, reflect.Int64, reflect.Uint64, reflect.Int32, reflect.Uint32:
+		return "a whole number"
+	case reflect.Float64, reflect.Float32:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping of keys to values"
+	case reflect.Pointer, reflect.Interface:
+		return "a value"
+	}
+	return t.String()
 }
 
 // cleanYAMLMessage rewords go-yaml messages that leak Go type names.
@@ -85,54 +119,83 @@ func (d *yamlDoc) nodePos(n ast.Node) Pos {
 
 // has reports whether the document sets the value at a dotted key path.
 func (d *yamlDoc) has(path string) bool {
-	_, ok := d.lookup(path)
+	_, _, ok := d.lookup(path)
 	return ok
 }
 
-func (d *yamlDoc) lookup(path string) (Pos, bool) {
-	if d.file == nil || len(d.file.Docs) == 0 {
-		return Pos{}, false
+// lookup finds the node at a dotted key path ("auth.scopes[1]") and returns
+// the position of its key and of its value.
+func (d *yamlDoc) lookup(path string) (key, val Pos, ok bool) {
+	if d.file == nil || len(d.file.Docs) == 0 || path == "" {
+		return Pos{}, Pos{}, false
 	}
-	p, err := yaml.PathString("$." + strings.Join(quoteKeys(strings.Split(path, ".")), "."))
-	if err != nil {
-		return Pos{}, false
+	node := d.file.Docs[0].Body
+	key = Pos{File: d.name, Line: 1, Col: 1}
+	for _, part := range strings.Split(path, ".") {
+		name, index := part, -1
+		if m := indexRE.FindStringSubmatch(part); m != nil {
+			name = m[1]
+			index, _ = strconv.Atoi(m[2])
+		}
+		var found ast.Node
+		for _, mv := range mappingValues(node) {
+			if k, isString := mv.Key.(ast.MapKeyNode); isString && keyName(k) == name {
+				key = d.nodePos(mv.Key)
+				found = mv.Value
+				break
+			}
+		}
+		if found == nil {
+			return Pos{}, Pos{}, false
+		}
+		node = found
+		if index >= 0 {
+			seq, isSeq := node.(*ast.SequenceNode)
+			if !isSeq || index >= len(seq.Values) {
+				return Pos{}, Pos{}, false
+			}
+			node = seq.Values[index]
+			key = d.nodePos(node)
+		}
 	}
-	node, err := p.FilterFile(d.file)
-	if err != nil || node == nil {
-		return Pos{}, false
-	}
-	return d.nodePos(node), true
+	return key, d.nodePos(node), true
 }
+
+func keyName(k ast.MapKeyNode) string {
+	if s, ok := k.(*ast.StringNode); ok {
+		return s.Value
+	}
+	return k.String()
+}
+
+// mappingValues returns the key/value pairs of a mapping node.
+func mappingValues(n ast.Node) []*ast.MappingValueNode {
+	switch n := n.(type) {
+	case *ast.MappingNode:
+		return n.Values
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{n}
+	case *ast.TagNode:
+		return mappingValues(n.Value)
+	}
+	return nil
+}
+
+var indexRE = regexp.MustCompile(`^(.+)\[([0-9]+)\]$`)
 
 // pos returns the position of the value at a dotted key path such as
 // "auth.client_id". When the key is absent it returns the position of the
-// nearest ancestor that exists (where a missing key should be added), and
-// the file itself as the last resort.
+// key of the nearest ancestor that exists (where the missing key belongs),
+// or the start of the file.
 func (d *yamlDoc) pos(path string) Pos {
-	if d.file == nil || len(d.file.Docs) == 0 {
-		return Pos{File: d.name}
+	if _, val, ok := d.lookup(path); ok {
+		return val
 	}
 	parts := strings.Split(path, ".")
-	for n := len(parts); n > 0; n-- {
-		if pos, ok := d.lookup(strings.Join(parts[:n], ".")); ok {
-			return pos
+	for n := len(parts) - 1; n > 0; n-- {
+		if key, _, ok := d.lookup(strings.Join(parts[:n], ".")); ok {
+			return key
 		}
 	}
-	return d.nodePos(d.file.Docs[0].Body)
-}
-
-// plainKeyRE matches keys go-yaml's path syntax takes as they are, with an
-// optional list index ("files[2]").
-var plainKeyRE = regexp.MustCompile(`^[A-Za-z0-9_-]+(\[[0-9]+\])?$`)
-
-// quoteKeys quotes path keys that go-yaml's path syntax would misread.
-func quoteKeys(keys []string) []string {
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		if !plainKeyRE.MatchString(k) {
-			k = "'" + strings.ReplaceAll(k, "'", "\\'") + "'"
-		}
-		out[i] = k
-	}
-	return out
+	return Pos{File: d.name, Line: 1, Col: 1}
 }

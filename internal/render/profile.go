@@ -201,7 +201,7 @@ func resolveAuth(t *project.Tenant, profiles map[string]*IDPProfile) (Auth, proj
 			v = spec.Default
 		}
 		if v == "" {
-			add("auth", "IDP profile %s needs auth.%s", p.Name, key)
+			add("auth."+key, "IDP profile %s needs auth.%s", p.Name, key)
 			continue
 		}
 		switch spec.Kind {
@@ -228,10 +228,10 @@ func resolveAuth(t *project.Tenant, profiles map[string]*IDPProfile) (Auth, proj
 	out.TokenURL = or(a.TokenURL, expand(p.TokenURL))
 	out.LogoutURL = or(a.LogoutURL, expand(p.LogoutURL))
 	if out.AuthorizeURL == "" {
-		add("auth", "IDP profile %s has no authorize endpoint pattern: set auth.authorize_url", p.Name)
+		add("auth.authorize_url", "IDP profile %s has no authorize endpoint pattern: set auth.authorize_url", p.Name)
 	}
 	if out.TokenURL == "" {
-		add("auth", "IDP profile %s has no token endpoint pattern: set auth.token_url", p.Name)
+		add("auth.token_url", "IDP profile %s has no token endpoint pattern: set auth.token_url", p.Name)
 	}
 	if len(errs) > 0 {
 		return out, errs

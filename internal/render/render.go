@@ -175,6 +175,14 @@ func loadAuthTemplates(fsys fs.FS, dir, display string, texts map[string]string)
 // Profiles returns the IDP profiles known to the renderer, by name.
 func (r *Renderer) Profiles() map[string]*IDPProfile { return r.profiles }
 
+// Check reports problems with a tenant's auth values (unknown IDP profile,
+// missing or misplaced profile values) as a project.ErrorList, without
+// rendering anything.
+func (r *Renderer) Check(t *project.Tenant) error {
+	_, errs := resolveAuth(t, r.profiles)
+	return errs.Err()
+}
+
 // Render renders one tenant's package files. Problems with the tenant's
 // values are reported as a project.ErrorList naming the tenant file;
 // template failures name the template.

@@ -1,0 +1,343 @@
+// Package build runs the per-tenant build of a connector project: render
+// each selected tenant, check that its M parses, package it as .mez and
+// .pqx, write the outputs atomically, and describe everything in a
+// manifest. Tenants build in parallel; one tenant's failure does not stop
+// the others.
+package build
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pqxdev/pqx/internal/atomicfile"
+	"github.com/pqxdev/pqx/internal/m/parser"
+	"github.com/pqxdev/pqx/internal/m/token"
+	"github.com/pqxdev/pqx/internal/mez"
+	"github.com/pqxdev/pqx/internal/opc"
+	"github.com/pqxdev/pqx/internal/project"
+	"github.com/pqxdev/pqx/internal/render"
+)
+
+// Formats are the package formats a build can write.
+var Formats = []string{"mez", "pqx"}
+
+// ManifestFile is the manifest's name in the output folder.
+const ManifestFile = "manifest.json"
+
+// Options control a build.
+type Options struct {
+	// OutDir receives <tenant>/<Kind>.mez|.pqx and manifest.json.
+	OutDir string
+	// Tenants are glob patterns over tenant ids; empty selects all.
+	Tenants []string
+	// Shard selects every Shards-th tenant starting at Shard (1-based) of
+	// the sorted selection, so CI matrix jobs split a project between them.
+	// Zero Shards means no sharding.
+	Shard, Shards int
+	// Formats to write; empty means all.
+	Formats []string
+	// ModTime is the timestamp written into packages (see mez.ModTime).
+	ModTime time.Time
+	// Workers bounds parallel tenant builds; zero means GOMAXPROCS.
+	Workers int
+	// Version is the pqx version recorded in the manifest.
+	Version string
+	// Progress, if set, is called after each tenant finishes.
+	Progress func(done, total int)
+	// Checks run on each rendered tenant before packaging (lint rules, for
+	// example). An error fails the tenant.
+	Checks []func(*render.Result) error
+}
+
+// Manifest describes a build's outputs. It holds no timestamps, so two
+// builds of the same inputs give the same manifest.
+type Manifest struct {
+	PQXVersion string         `json:"pqx_version"`
+	Connector  string         `json:"connector"`
+	Version    string         `json:"version"`
+	Shard      string         `json:"shard,omitempty"`
+	Tenants    []*TenantBuild `json:"tenants"`
+}
+
+// TenantBuild is one tenant's entry in the manifest.
+type TenantBuild struct {
+	Tenant  string     `json:"tenant"`
+	Kind    string     `json:"kind"`
+	Source  string     `json:"source"` // the tenant file
+	Files   []FileInfo `json:"files,omitempty"`
+	Outputs []Output   `json:"outputs,omitempty"`
+	Error   string     `json:"error,omitempty"`
+}
+
+// FileInfo describes one file inside the packages.
+type FileInfo struct {
+	Name   string `json:"name"`
+	Size   int    `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Output describes one written package.
+type Output struct {
+	Format string `json:"format"`
+	Path   string `json:"path"` // relative to the output folder, with /
+	Size   int    `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Failed reports whether any tenant failed.
+func (m *Manifest) Failed() bool {
+	for _, t := range m.Tenants {
+		if t.Error != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// UsageError is a problem with the options (no tenant selected, a bad
+// format): nothing was built.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Select returns the tenants chosen by the Tenants patterns and the shard.
+func Select(p *project.Project, opt *Options) ([]*project.Tenant, error) {
+	for _, pat := range opt.Tenants {
+		if !doublestar.ValidatePattern(pat) {
+			return nil, &UsageError{fmt.Sprintf("invalid --tenant pattern %q", pat)}
+		}
+	}
+	var sel []*project.Tenant
+	for _, t := range p.Tenants {
+		if len(opt.Tenants) == 0 || slices.ContainsFunc(opt.Tenants, func(pat string) bool {
+			ok, _ := doublestar.Match(pat, t.ID)
+			return ok
+		}) {
+			sel = append(sel, t)
+		}
+	}
+	if len(sel) == 0 {
+		ids := make([]string, len(p.Tenants))
+		for i, t := range p.Tenants {
+			ids[i] = t.ID
+		}
+		return nil, &UsageError{fmt.Sprintf("no tenant matches %s (tenants: %s)", strings.Join(opt.Tenants, ", "), strings.Join(ids, ", "))}
+	}
+	if opt.Shards > 0 {
+		if opt.Shard < 1 || opt.Shard > opt.Shards {
+			return nil, &UsageError{fmt.Sprintf("shard %d/%d: the shard number must be between 1 and %d", opt.Shard, opt.Shards, opt.Shards)}
+		}
+		var shard []*project.Tenant
+		for i, t := range sel {
+			if i%opt.Shards == opt.Shard-1 {
+				shard = append(shard, t)
+			}
+		}
+		sel = shard // may be empty: more shards than tenants is not an error
+	}
+	return sel, nil
+}
+
+// ParseShard parses "i/n" (1 ≤ i ≤ n).
+func ParseShard(s string) (i, n int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
+		return 0, 0, &UsageError{fmt.Sprintf("--shard %q must be i/n with 1 ≤ i ≤ n (e.g. 2/4)", s)}
+	}
+	return i, n, nil
+}
+
+// Run builds the selected tenants of p and writes the manifest. It returns
+// the manifest even when tenants failed (see Manifest.Failed); an error
+// means the build could not run at all.
+func Run(ctx context.Context, p *project.Project, opt Options) (*Manifest, error) {
+	formats := opt.Formats
+	if len(formats) == 0 {
+		formats = Formats
+	}
+	for _, f := range formats {
+		if !slices.Contains(Formats, f) {
+			return nil, &UsageError{fmt.Sprintf("unknown format %q (formats: %s)", f, strings.Join(Formats, ", "))}
+		}
+	}
+	tenants, err := Select(p, &opt)
+	if err != nil {
+		return nil, err
+	}
+	r, err := render.New(p)
+	if err != nil {
+		return nil, err
+	}
+	// Configuration problems of any selected tenant stop the build before
+	// anything is written, all reported at once like project errors.
+	var cfgErrs project.ErrorList
+	for _, t := range tenants {
+		var el project.ErrorList
+		if errors.As(r.Check(t), &el) {
+			cfgErrs = append(cfgErrs, el...)
+		}
+	}
+	if err := cfgErrs.Err(); err != nil {
+		return nil, &UsageError{err.Error()}
+	}
+	m := &Manifest{PQXVersion: opt.Version, Connector: p.Connector.Name, Version: p.Connector.Version}
+	if opt.Shards > 0 {
+		m.Shard = fmt.Sprintf("%d/%d", opt.Shard, opt.Shards)
+	}
+	m.Tenants = make([]*TenantBuild, len(tenants))
+
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	var mu sync.Mutex
+	done := 0
+	for i, t := range tenants {
+		g.Go(func() error {
+			tb := &TenantBuild{Tenant: t.ID, Kind: t.Kind, Source: t.File}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := buildTenant(r, t, formats, &opt, tb); err != nil {
+				tb.Error = err.Error()
+			}
+			m.Tenants[i] = tb
+			if opt.Progress != nil {
+				mu.Lock()
+				done++
+				opt.Progress(done, len(tenants))
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sort.Slice(m.Tenants, func(i, j int) bool { return m.Tenants[i].Tenant < m.Tenants[j].Tenant })
+	if err := WriteManifest(filepath.Join(opt.OutDir, ManifestFile), m); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// Package renders one tenant, checks its M and returns its package bytes
+// by format. It writes nothing.
+func Package(r *render.Renderer, t *project.Tenant, formats []string, opt *Options) (*render.Result, map[string][]byte, error) {
+	res, err := r.Render(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := CheckSyntax(res); err != nil {
+		return nil, nil, err
+	}
+	for _, check := range opt.Checks {
+		if err := check(res); err != nil {
+			return nil, nil, err
+		}
+	}
+	files := make([]mez.File, len(res.Files))
+	for i, f := range res.Files {
+		files[i] = mez.File{Name: f.Name, Data: f.Data}
+	}
+	out := map[string][]byte{}
+	for _, format := range formats {
+		var buf bytes.Buffer
+		switch format {
+		case "mez":
+			err = mez.Write(&buf, files, mez.Options{ModTime: opt.ModTime})
+		case "pqx":
+			err = opc.WritePackage(&buf, files, opc.Options{ModTime: opt.ModTime})
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("packaging %s: %w", format, err)
+		}
+		out[format] = buf.Bytes()
+	}
+	return res, out, nil
+}
+
+func buildTenant(r *render.Renderer, t *project.Tenant, formats []string, opt *Options, tb *TenantBuild) error {
+	res, pkgs, err := Package(r, t, formats, opt)
+	if err != nil {
+		return err
+	}
+	for _, f := range res.Files {
+		tb.Files = append(tb.Files, FileInfo{Name: f.Name, Size: len(f.Data), SHA256: sum(f.Data)})
+	}
+	dir := filepath.Join(opt.OutDir, t.ID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, format := range formats {
+		data := pkgs[format]
+		name := res.Kind + "." + format
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+		tb.Outputs = append(tb.Outputs, Output{Format: format, Path: t.ID + "/" + name, Size: len(data), SHA256: sum(data)})
+	}
+	return nil
+}
+
+// CheckSyntax parses every M file of a rendered tenant and reports syntax
+// errors with the template and tenant that produced them.
+func CheckSyntax(res *render.Result) error {
+	var msgs []string
+	for _, f := range res.Files {
+		if !strings.HasSuffix(f.Name, ".pq") && !strings.HasSuffix(f.Name, ".pqm") && !strings.HasSuffix(f.Name, ".m") {
+			continue
+		}
+		fset := token.NewFileSet()
+		if _, err := parser.ParseFile(fset, f.Name, f.Data, 0); err != nil {
+			detail := err.Error()
+			var d interface{ Detail() string }
+			if errors.As(err, &d) {
+				detail = d.Detail()
+			}
+			msgs = append(msgs, fmt.Sprintf("rendered %s (from %s with tenant %s) does not parse:\n%s",
+				f.Name, f.Source, res.Tenant.File, strings.TrimRight(detail, "\n")))
+		}
+	}
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "\n"))
+	}
+	return nil
+}
+
+// WriteManifest writes m as indented JSON, atomically.
+func WriteManifest(path string, m *Manifest) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	data, err := marshalIndent(m)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, data, 0o644)
+}
+
+func sum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
