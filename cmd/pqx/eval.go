@@ -265,7 +265,6 @@ func (s *evalSession) batch(c *cli.Context) error {
 	}
 }
 
-
 func contextWithTimeout(c *cli.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	ctx := c.Context
 	if ctx == nil {

@@ -185,8 +185,8 @@ type Thread struct {
 	env      *Environment
 	fset     *token.FileSet
 	webCache webCache
-	depth int
-	steps int64
+	depth    int
+	steps    int64
 }
 
 // NewThread returns a thread evaluating against env with host h (nil for
