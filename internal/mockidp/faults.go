@@ -89,6 +89,9 @@ func (f *Fault) normalize() error {
 	}
 	if f.Times == 0 {
 		f.Times = 1
+		if f.Action == FaultHold {
+			f.Times = max(f.Count, 2)
+		}
 	}
 	switch f.Action {
 	case FaultError:

@@ -167,3 +167,18 @@ func (e *tenv) lastEntry(endpoint string) Entry {
 	}
 	return es[len(es)-1]
 }
+
+func (e *tenv) userinfo(at string) tokenResp {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.srv.Endpoints().Userinfo, nil)
+	req.Header.Set("Authorization", "Bearer "+at)
+	resp, err := e.hc.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	tr := tokenResp{status: resp.StatusCode, header: resp.Header, raw: string(data)}
+	_ = json.Unmarshal(data, &tr.body)
+	return tr
+}

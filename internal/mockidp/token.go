@@ -397,6 +397,12 @@ func (s *Server) grantRefresh(x *exchange, c *Client, form url.Values) (*grantRe
 		return nil, invalidGrant("refresh_other_client", "refresh token was issued to client %q, not %q (RFC 6749 §10.4)", fam.client, c.ID)
 	}
 	if fam.revoked || rt.state == rtRevoked {
+		if !rt.rotatedAt.IsZero() {
+			// Keep calling a rotated token's use reuse, even once the
+			// family is gone, so parallel refreshes read the same.
+			return nil, invalidGrant("refresh_reused", "refresh token generation %d was already rotated at %s; its family %s is revoked (%s)",
+				rt.gen, rt.rotatedAt.Format(time.RFC3339), fam.id, fam.revokedBy)
+		}
 		return nil, invalidGrant("refresh_revoked", "refresh token family %s was revoked (%s); a new interactive login is needed", fam.id, fam.revokedBy)
 	}
 	if sess := s.sessions[fam.session]; sess != nil && sess.ended {
