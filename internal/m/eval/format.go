@@ -14,7 +14,7 @@ import (
 // FormatNumber formats f the way Power Query's Text.From / Number.ToText
 // do in the invariant culture: the shortest round-trip digits, integers
 // without a fraction, scientific notation ("1E+15", "1E-05") for exponents
-// of 15 and more or below -5.
+// of 15 and more or below -4.
 func FormatNumber(f float64) string {
 	switch {
 	case math.IsNaN(f):
@@ -33,7 +33,7 @@ func FormatNumber(f float64) string {
 	mant = strings.TrimPrefix(mant, "-")
 	digits := strings.Replace(mant, ".", "", 1)
 	var out string
-	if exp >= 15 || exp < -5 {
+	if exp >= 15 || exp < -4 {
 		out = digits[:1]
 		if len(digits) > 1 {
 			out += "." + digits[1:]
