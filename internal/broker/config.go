@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // Config is a parsed and validated broker configuration. Obtain one with Load
@@ -304,6 +306,10 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err != nil {
 		return nil, ConfigErrors{yamlError(name, err)}
 	}
+	// go-yaml reports bad durations without a position; find them first.
+	if errs := checkDurations(name, file); len(errs) > 0 {
+		return nil, errs
+	}
 	if err := yaml.UnmarshalWithOptions(data, cfg, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
 		return nil, ConfigErrors{yamlError(name, err)}
 	}
@@ -320,6 +326,71 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, v.errs
 	}
 	return cfg, nil
+}
+
+// durationKeys are the YAML keys of time.Duration fields in Config.
+var durationKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+			if tag == "" {
+				continue
+			}
+			if f.Type == reflect.TypeOf(time.Duration(0)) {
+				keys[tag] = true
+			} else {
+				walk(f.Type)
+			}
+		}
+	}
+	walk(reflect.TypeOf(Config{}))
+	return keys
+}()
+
+// checkDurations reports duration values that time.ParseDuration rejects,
+// with their positions.
+func checkDurations(name string, file *ast.File) ConfigErrors {
+	var errs ConfigErrors
+	for _, doc := range file.Docs {
+		ast.Walk(visitorFunc(func(n ast.Node) {
+			mv, ok := n.(*ast.MappingValueNode)
+			if !ok || !durationKeys[mv.Key.String()] {
+				return
+			}
+			var text string
+			switch v := mv.Value.(type) {
+			case *ast.StringNode:
+				text = v.Value
+			case *ast.IntegerNode, *ast.FloatNode:
+				text = v.String()
+			default:
+				return
+			}
+			if _, err := time.ParseDuration(text); err != nil {
+				pos := mv.Value.GetToken().Position
+				errs = append(errs, &ConfigError{File: name, Line: pos.Line, Col: pos.Column,
+					Msg: fmt.Sprintf("%s: invalid duration %q (use a number with a unit: 500ms, 10s, 5m, 1h)", mv.Key.String(), text)})
+			}
+		}), doc)
+	}
+	return errs
+}
+
+// visitorFunc adapts a function to ast.Visitor.
+type visitorFunc func(ast.Node)
+
+func (f visitorFunc) Visit(n ast.Node) ast.Visitor {
+	f(n)
+	return f
 }
 
 // yamlError turns a go-yaml error into a ConfigError with its position.
@@ -357,7 +428,7 @@ func (v *validator) errorf(path, format string, args ...any) {
 		if err != nil || n == nil {
 			continue
 		}
-		if tk := n.GetToken(); tk != nil && tk.Position != nil {
+		if tk := nodeToken(n); tk != nil && tk.Position != nil {
 			e.Line, e.Col = tk.Position.Line, tk.Position.Column
 			// A mapping value points at its first key; name the parent key.
 			if p != path {
@@ -367,6 +438,20 @@ func (v *validator) errorf(path, format string, args ...any) {
 		}
 	}
 	v.errs = append(v.errs, e)
+}
+
+// nodeToken returns the token that best locates n: the first key of a
+// mapping (its own token is the ':' of the first pair), else n's token.
+func nodeToken(n ast.Node) *token.Token {
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		if len(m.Values) > 0 {
+			return m.Values[0].Key.GetToken()
+		}
+	case *ast.MappingValueNode:
+		return m.Key.GetToken()
+	}
+	return n.GetToken()
 }
 
 // parentPath strips the last element of a YAML path; "" at the root.
