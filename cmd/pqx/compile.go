@@ -44,7 +44,8 @@ Prints {"TargetMezRootPath": ..., "RelativePathsOfContent": [...]} as
 MakePQX does (suppressed by --quiet).
 
 Exit status: 0 ok, 1 the package could not be written, 2 usage error, missing
-SRCDIR or not exactly one section document (MakePQX: -2).`,
+SRCDIR, a malformed .pqignore or not exactly one section document (MakePQX:
+-2).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "directory", Aliases: []string{"d"}, Usage: "output `DIR` (default SRCDIR/bin/AnyCPU/Debug)"},
 			&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "output file `NAME` without .mez (default: SRCDIR's folder name)"},
@@ -86,7 +87,7 @@ func runCompile(c *cli.Context) error {
 	}
 	files, err := mez.Collect(src)
 	if err != nil {
-		if errors.Is(err, mez.ErrSectionDocument) || errors.Is(err, mez.ErrNoSourceDir) {
+		if errors.Is(err, mez.ErrSectionDocument) || errors.Is(err, mez.ErrNoSourceDir) || errors.Is(err, mez.ErrInvalidPattern) {
 			return usagef("%v", err)
 		}
 		return failf("%v", err)

@@ -80,15 +80,16 @@ func runPack(c *cli.Context) error {
 		return err
 	}
 	src := mezFlag
-	if src == "" {
-		if len(args) == 0 {
-			return usagef("missing file argument (pqx pack MEZ or pqx pack -mz MEZ)")
-		}
+	switch {
+	case src != "" && len(args) > 0:
+		// MakePQX lets -mz win over the positional argument; say so.
+		out.warnf("pqx pack: warning: --mez %s given, ignoring %s\n", src, strings.Join(args, " "))
+	case len(args) == 0:
+		return usagef("missing file argument (pqx pack MEZ or pqx pack -mz MEZ)")
+	case len(args) > 1:
+		return usagef("pack takes one MEZ file, got extra arguments: %s", strings.Join(args[1:], " "))
+	default:
 		src = args[0]
-		args = args[1:]
-	}
-	if len(args) > 0 {
-		return usagef("pack takes one MEZ file, got extra arguments: %s", strings.Join(args, " "))
 	}
 	if password != "" && cert == "" {
 		return usagef("--password given without --certificate")

@@ -26,6 +26,9 @@ const IgnoreFile = ".pqignore"
 // ErrNoSourceDir is wrapped by Collect's error for a missing directory.
 var ErrNoSourceDir = errors.New("build source directory doesn't exist")
 
+// ErrInvalidPattern is wrapped by errors for malformed .pqignore rules.
+var ErrInvalidPattern = errors.New("invalid pattern")
+
 // MaxFileSize bounds each collected file; connector files are small, and a
 // stray multi-gigabyte file in the directory should be an error, not a hang.
 const MaxFileSize = 64 << 20
@@ -167,7 +170,7 @@ func ParseIgnore(file string, data []byte) (*Ignore, error) {
 		}
 		r.pattern = strings.ToLower(line)
 		if !doublestar.ValidatePattern(r.pattern) {
-			return nil, fmt.Errorf("%s:%d: invalid pattern %q", file, n, sc.Text())
+			return nil, fmt.Errorf("%s:%d: %w %q", file, n, ErrInvalidPattern, sc.Text())
 		}
 		ig.rules = append(ig.rules, r)
 	}
