@@ -11,7 +11,7 @@ import (
 // comments, for tests and debugging. Two trees that print the same
 // s-expression are structurally equal. The forms are:
 //
-//	x  #"a b"  @x                      identifiers (quoted ones as written)
+//	x  #"a b"  @x                      identifiers (quoted: # and the Go-quoted name)
 //	1  0xFF  "text"  null  true        literals; texts are Go-quoted decoded values
 //	(verbatim "…")  ...  (bad)
 //	(list a (range b c))  (record (a 1) (#"b c" 2))
@@ -88,7 +88,7 @@ func writeSExpr(b *strings.Builder, n Node) {
 			b.WriteByte('@')
 		}
 		if n.Quoted {
-			b.WriteString(n.Raw)
+			b.WriteString("#" + strconv.Quote(n.Name))
 		} else {
 			b.WriteString(n.Name)
 		}
@@ -283,7 +283,7 @@ func writeParams(b *strings.Builder, ps []*Param) {
 // names bare (generalized names with spaces quoted with #"…").
 func fieldName(id *Ident) string {
 	if id.Quoted {
-		return id.Raw
+		return "#" + strconv.Quote(id.Name)
 	}
 	if strings.ContainsAny(id.Name, " ") {
 		return "#\"" + id.Name + "\""

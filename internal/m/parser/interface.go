@@ -40,7 +40,7 @@ const (
 // expression document, adding the file to fset. On syntax errors it returns
 // the (partial) document and a scanner.ErrorList; the list's Detail method
 // shows each error with its source line and a caret.
-func ParseFile(fset *token.FileSet, filename string, src []byte, mode Mode) (ast.Document, error) {
+func ParseFile(fset *token.FileSet, filename string, src []byte, mode Mode) (doc ast.Document, err error) {
 	if fset == nil {
 		panic("parser.ParseFile: no token.FileSet provided")
 	}
@@ -51,6 +51,8 @@ func ParseFile(fset *token.FileSet, filename string, src []byte, mode Mode) (ast
 			if _, ok := e.(bailout); !ok {
 				panic(e)
 			}
+			// Too many errors or too deep: no document, only the errors.
+			doc, err = nil, p.finish()
 		}
 	}()
 	p.init(file, mode)
@@ -59,7 +61,7 @@ func ParseFile(fset *token.FileSet, filename string, src []byte, mode Mode) (ast
 		return nil, p.errors
 	}
 	p.tokenize()
-	doc := p.parseDocument()
+	doc = p.parseDocument()
 	return doc, p.finish()
 }
 

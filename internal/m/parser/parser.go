@@ -153,6 +153,9 @@ func (p *parser) error(msg string) {
 		return
 	}
 	p.lastErrIdx = p.i
+	if p.tok == token.ILLEGAL {
+		return // the scanner has reported the bad token itself
+	}
 	p.errorAt(p.cur(), msg)
 }
 
@@ -192,16 +195,26 @@ func (p *parser) errorExpected(what string) {
 	p.error("expected " + what + ", found " + p.describe())
 }
 
-// expect consumes a token of kind k, or reports an error and returns the
-// current position without consuming.
+// expect consumes a token of kind k and returns its position, or reports
+// an error and returns NoPos without consuming.
 func (p *parser) expect(k token.Kind) token.Pos {
 	pos := p.cur()
 	if p.tok != k {
 		p.errorExpected("'" + k.String() + "'")
-		return pos
+		return token.NoPos
 	}
 	p.next()
 	return pos
+}
+
+// missingCloser is the position recorded for a closing bracket that is
+// absent: the last byte of the previous token, so that the node's span
+// ends where its content ends and stays inside the source.
+func (p *parser) missingCloser() token.Pos {
+	if p.i == 0 {
+		return p.cur()
+	}
+	return p.pos(int(p.toks[p.i-1].end) - 1)
 }
 
 // expectCloser is expect for a closing bracket; if the bracket is missing
@@ -210,7 +223,7 @@ func (p *parser) expectCloser(k token.Kind, open token.Pos, what string) token.P
 	pos := p.cur()
 	if p.tok != k {
 		p.error(fmt.Sprintf("expected '%s' to close the %s opened at %s, found %s", k, what, p.lineCol(open), p.describe()))
-		return pos
+		return p.missingCloser()
 	}
 	p.next()
 	return pos
@@ -338,8 +351,10 @@ func (p *parser) parseSectionMember() *ast.SectionMember {
 		p.next()
 		return m
 	}
-	if len(p.errors) == nerr {
-		p.error(fmt.Sprintf("expected ';' after section member %s, found %s", m.Name.Raw, p.describe()))
+	if len(p.errors) == nerr && p.lastErrIdx != p.i {
+		// Point just after the value, where the ; belongs.
+		p.lastErrIdx = p.i
+		p.errorAt(m.Value.End(), fmt.Sprintf("expected ';' after section member %s, found %s", m.Name.Raw, p.describe()))
 	}
 	p.syncMember()
 	return m
@@ -556,6 +571,10 @@ func (p *parser) parseBinary(prec1 int) ast.Expr {
 			y = p.parseBinary(prec + 1)
 		}
 		x = &ast.BinaryExpr{X: x, OpPos: opPos, Op: op, Y: y}
+		// An operator binding tighter than op can only be pending here
+		// if the right operand stopped at it (after as/is); it must not
+		// apply to the whole of x either.
+		limit = min(limit, prec)
 	}
 }
 
@@ -852,10 +871,17 @@ func (p *parser) parseType() ast.Expr {
 			p.next()
 			return &ast.PrimitiveType{NamePos: pos, Name: p.intern([]byte(name))}
 		}
-	case token.NULL, token.TYPE:
-		name := p.tok.String()
+	case token.TYPE:
+		if p.startsType(1) {
+			// A type expression used as a type: `[a = type text]`.
+			p.next()
+			return &ast.TypeExpr{Type: pos, X: p.parseType()}
+		}
 		p.next()
-		return &ast.PrimitiveType{NamePos: pos, Name: name}
+		return &ast.PrimitiveType{NamePos: pos, Name: "type"}
+	case token.NULL:
+		p.next()
+		return &ast.PrimitiveType{NamePos: pos, Name: "null"}
 	case token.LBRACE:
 		p.next()
 		x := &ast.ListType{Lbrace: pos, Item: p.parseType()}

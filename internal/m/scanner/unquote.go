@@ -17,6 +17,9 @@ func escapeLen(b []byte) (int, string) {
 		if n == 0 {
 			return 0, "invalid escape sequence in text (want #(cr), #(lf), #(tab), #(#), #(hhhh) or #(hhhhhhhh))"
 		}
+		if r, ok := escapeRune(string(b[i : i+n])); !ok || 0xD800 <= r && r <= 0xDFFF {
+			return 0, "escape #(" + string(b[i:i+n]) + ") is not a valid Unicode code point"
+		}
 		i += n
 		if i < len(b) && b[i] == ',' {
 			i++
