@@ -474,7 +474,7 @@ func (p *pkg) write(isOrigin, isSignature func(string) bool, typesTime time.Time
 				return err
 			}
 			comp := make([]byte, raw.Size())
-			if _, err := raw.ReadAt(comp, 0); err != nil {
+			if _, err := raw.ReadAt(comp, 0); err != nil && len(comp) > 0 {
 				return fmt.Errorf("%s: %v", pt.name[1:], err)
 			}
 			return zw.AddRaw(header(pt.name[1:], pt.entry.Method, pt.entry.Modified), comp, pt.entry.CRC32, pt.entry.Size)

@@ -255,8 +255,8 @@ func (v *verifier) mark(name, status string) {
 // signature verifies one signature part. The result follows PDSM's order
 // of checks: missing parts first, then the certificate, then the
 // signature and digests.
-func (v *verifier) signature(name string) (SignatureReport, *x509.Certificate) {
-	sr := SignatureReport{Part: name}
+func (v *verifier) signature(name string) (sr SignatureReport, cert *x509.Certificate) {
+	sr.Part = name
 	var missing, certRequired, badCert, invalid bool
 	fail := func(format string, args ...any) {
 		invalid = true
@@ -364,6 +364,9 @@ func (v *verifier) signature(name string) (SignatureReport, *x509.Certificate) {
 
 	// Certificate.
 	cert, certProblem, required := v.certificate(root, name)
+	if cert == nil && certProblem == "" {
+		certProblem = "no usable signer certificate"
+	}
 	switch {
 	case required:
 		certRequired = true
