@@ -119,12 +119,12 @@ func TestParseExprRejectsSection(t *testing.T) {
 
 func TestIsSectionDocument(t *testing.T) {
 	for src, want := range map[string]bool{
-		"section S;":                      true,
+		"section S;":                       true,
 		"// c\n[Version=\"1\"] section S;": true,
-		"[a = 1]":                         false,
-		"[a = 1] + 1":                     false,
-		"let a = 1 in a":                  false,
-		"":                                false,
+		"[a = 1]":                          false,
+		"[a = 1] + 1":                      false,
+		"let a = 1 in a":                   false,
+		"":                                 false,
 	} {
 		if got := IsSectionDocument([]byte(src)); got != want {
 			t.Errorf("%q: got %v", src, got)
