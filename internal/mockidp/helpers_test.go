@@ -182,3 +182,19 @@ func (e *tenv) userinfo(at string) tokenResp {
 	_ = json.Unmarshal(data, &tr.body)
 	return tr
 }
+
+func getJSON(t testing.TB, u string, v any) http.Header {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", u, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+	return resp.Header
+}
