@@ -225,9 +225,9 @@ users:
 		t.Errorf("override: %+v", p.Refresh)
 	}
 	for text, want := range map[string]string{
-		"profile: okta\nclientz: []\n":                      "idp.yaml:2:1",
-		"clients:\n  - redirect_uris: [x]\n":                "clients[0].id: missing",
-		"clients:\n  - id: a\n    redirect_uris: [/cb]\n": "must be an absolute URI",
+		"profile: okta\nclientz: []\n":                     "idp.yaml:2:1",
+		"clients:\n  - redirect_uris: [x]\n":               "clients[0].id: missing",
+		"clients:\n  - id: a\n    redirect_uris: [/cb]\n":  "must be an absolute URI",
 		"override:\n  refresh:\n    rotation: sometimes\n": "refresh.rotation",
 		"override:\n  lifetimes:\n    code: 1h\n":          "exceeds the 10 minutes",
 	} {
