@@ -178,7 +178,7 @@ func (p *printer) flush(pos token.Pos) {
 			if !p.atLineStart() || p.needNL {
 				p.newline()
 			}
-			if p.lastPos.IsValid() && cl > p.line(p.lastPos)+1 && len(p.buf) > 0 && !p.afterOpen() {
+			if p.lastPos.IsValid() && cl > p.line(p.lastPos)+1 && len(p.buf) > 0 && !p.afterOpen() && !p.endsWithBlankLine() {
 				p.trimTrailingSpace()
 				p.buf = append(p.buf, '\n')
 				p.newline()
@@ -594,7 +594,7 @@ func (p *printer) bracketed(whole ast.Node, open token.Pos, lb string, items []a
 		if i > 0 {
 			p.write(",")
 			p.flushTrailing(it.Pos())
-			if p.blankBefore(items[i-1], it) {
+			if p.blankBefore(it) {
 				p.blankLine()
 			} else {
 				p.newline()
@@ -623,13 +623,21 @@ func (p *printer) flushBefore(pos token.Pos) {
 	}
 }
 
-// blankBefore reports whether the source has a blank line between a and b
-// (comments between them count as content).
-func (p *printer) blankBefore(a, b ast.Node) bool {
-	if p.fset == nil {
+// blankBefore reports whether the source has a blank line between the last
+// printed token (or comment) and b. When comments come first, flush keeps
+// the blank lines around them instead.
+func (p *printer) blankBefore(b ast.Node) bool {
+	if p.fset == nil || !p.lastPos.IsValid() {
 		return false
 	}
-	return p.line(b.Pos()) > p.line(a.End())+1 && !p.hasComment(a.End(), b.Pos())
+	return p.line(b.Pos()) > p.line(p.lastPos)+1 && !p.hasComment(p.lastPos, b.Pos())
+}
+
+// endsWithBlankLine reports whether the output already ends with an empty
+// line (ignoring indentation).
+func (p *printer) endsWithBlankLine() bool {
+	b := bytes.TrimRight(p.buf, " ")
+	return bytes.HasSuffix(b, []byte("\n\n"))
 }
 
 func (p *printer) let(x *ast.LetExpr) {
@@ -643,7 +651,7 @@ func (p *printer) let(x *ast.LetExpr) {
 		if i > 0 {
 			p.write(",")
 			p.flushTrailing(v.Pos())
-			if p.blankBefore(x.Vars[i-1], v) {
+			if p.blankBefore(v) {
 				p.blankLine()
 				goto item
 			}
@@ -669,6 +677,15 @@ func (p *printer) let(x *ast.LetExpr) {
 }
 
 func (p *printer) ifExpr(x *ast.IfExpr, reserve int) {
+	if p.flat {
+		p.write("if ")
+		p.expr(x.Cond)
+		p.write(" then ")
+		p.expr(x.Then)
+		p.write(" else ")
+		p.expr(x.Else)
+		return
+	}
 	if p.tryFlat(x, reserve) {
 		return
 	}
