@@ -692,6 +692,11 @@ func (th *Thread) evalLogical(x *ast.BinaryExpr, sc *scope) (Value, error) {
 
 func (th *Thread) evalTry(x *ast.TryExpr, sc *scope) (Value, error) {
 	v, err := th.eval(x.Body, sc)
+	if b, ok := v.(Binary); ok && err == nil {
+		// A binary is a scalar: a deferred one (Web.Contents) is produced
+		// here, so that `try Web.Contents(...)` catches request errors.
+		_, err = b.Force(th)
+	}
 	if err == nil {
 		if x.Default != nil || x.Handler != nil {
 			return v, nil
