@@ -34,7 +34,7 @@ func TestPagingAllProfiles(t *testing.T) {
 			for _, tc := range []struct {
 				fixture string
 				size    int
-			}{{"BULK", 1000}, {"BULK", 10007}, {"BULK", 97}, {"Q3", 500}, {"Q1", 10}} {
+			}{{"BULK", 1000}, {"BULK", 10007}, {"BULK", 2500}, {"Q3", 500}, {"Q1", 10}, {"Q1", 5}} {
 				rows, reqs := pageAll(t, s, FixtureAQL(tc.fixture), tc.size)
 				want := s.FixtureRows(tc.fixture)
 				if len(rows) != want {

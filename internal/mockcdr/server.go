@@ -256,11 +256,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		rp = s.route(x)
 	}
-	s.write(w, x, rp)
+	out := s.finish(w.Header(), x, rp)
 	entry.Status = rp.status
 	entry.Rows = rp.rows
 	entry.Duration = time.Since(start)
+	// Log before answering, so a client that asserts on the log right after
+	// its response always finds its request there.
 	s.log.add(entry)
+	w.WriteHeader(rp.status)
+	if r.Method != http.MethodHead {
+		w.Write(out)
+	}
 }
 
 // route dispatches a request outside the control API.
@@ -396,10 +402,10 @@ func (s *Server) faultReply(x *exchange, f Fault) *reply {
 	return s.errorReply(http.StatusInternalServerError, "unhandled fault "+string(f.Kind))
 }
 
-// write sends rp, applying the profile's BOM and the body faults.
-func (s *Server) write(w http.ResponseWriter, x *exchange, rp *reply) {
+// finish sets the headers of rp and returns its body, applying the
+// profile's BOM and the body faults.
+func (s *Server) finish(h http.Header, x *exchange, rp *reply) []byte {
 	body := rp.body
-	h := w.Header()
 	for k, v := range rp.header {
 		h[k] = v
 	}
@@ -419,10 +425,7 @@ func (s *Server) write(w http.ResponseWriter, x *exchange, rp *reply) {
 		x.entry.Error = errorMessage(rp.body)
 	}
 	h.Set("Content-Length", fmt.Sprint(len(body)))
-	w.WriteHeader(rp.status)
-	if x.r.Method != http.MethodHead {
-		w.Write(body)
-	}
+	return body
 }
 
 func errorMessage(body []byte) string {
