@@ -69,7 +69,6 @@ in
 	}
 }
 
-
 func TestFileWideSuppressionAndDisable(t *testing.T) {
 	src := "// pqx:ignore-file test-no-foo generated code\n{foo, foo}"
 	if ds := Lint("g.pq", []byte(src), Config{}); len(ds) != 0 {
