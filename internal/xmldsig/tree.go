@@ -15,7 +15,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Well-known namespace URIs.
@@ -198,7 +200,7 @@ func (p *parser) parse() (*Document, error) {
 			if len(stack) >= p.lim.MaxDepth {
 				return nil, p.errAt(off, "elements nested deeper than %d", p.lim.MaxDepth)
 			}
-			e, err := p.element(t, parent, off)
+			e, err := p.element(t, parent, off, p.dec.InputOffset())
 			if err != nil {
 				return nil, err
 			}
@@ -236,11 +238,20 @@ func (p *parser) appendNode(doc *Document, parent *Element, n Node) {
 	}
 }
 
-func (p *parser) element(t xml.StartElement, parent *Element, off int64) (*Element, error) {
+func (p *parser) element(t xml.StartElement, parent *Element, off, end int64) (*Element, error) {
 	e := &Element{Prefix: t.Name.Space, Local: t.Name.Local, Parent: parent}
 	e.Line, e.Col = p.pos(off)
 	seen := map[string]bool{}
-	for _, a := range t.Attr {
+	for i, a := range t.Attr {
+		if strings.ContainsAny(a.Value, "\t\n\r") {
+			// encoding/xml does not normalise attribute values; XML 1.0
+			// §3.3.3 turns literal whitespace into spaces but keeps
+			// character references, so redo it from the raw start tag.
+			if v, ok := rawAttr(p.data[off:end], qname(a.Name.Space, a.Name.Local)); ok {
+				t.Attr[i].Value = v
+				a.Value = v
+			}
+		}
 		key := qname(a.Name.Space, a.Name.Local)
 		if seen[key] {
 			return nil, p.errAt(off, "duplicate attribute %s", key)
@@ -391,4 +402,87 @@ func procInstParam(inst, name string) string {
 		return v[:j]
 	}
 	return ""
+}
+
+// rawAttr finds attribute name in a raw start tag and returns its value
+// normalised as XML 1.0 §3.3.3 prescribes for CDATA attributes: literal
+// tabs and line ends become spaces, references are then resolved.
+func rawAttr(tag []byte, name string) (string, bool) {
+	s := string(tag)
+	i := strings.IndexAny(s, " \t\r\n")
+	if i < 0 {
+		return "", false
+	}
+	s = s[i:]
+	for {
+		s = strings.TrimLeft(s, " \t\r\n")
+		eq := strings.IndexByte(s, '=')
+		if eq < 0 {
+			return "", false
+		}
+		n := strings.TrimRight(s[:eq], " \t\r\n")
+		s = strings.TrimLeft(s[eq+1:], " \t\r\n")
+		if s == "" || (s[0] != '"' && s[0] != '\'') {
+			return "", false
+		}
+		q := s[0]
+		j := strings.IndexByte(s[1:], q)
+		if j < 0 {
+			return "", false
+		}
+		raw := s[1 : 1+j]
+		s = s[2+j:]
+		if n != name {
+			continue
+		}
+		raw = strings.ReplaceAll(raw, "\r\n", " ")
+		raw = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(raw)
+		return resolveRefs(raw)
+	}
+}
+
+// resolveRefs replaces the predefined entities and character references.
+func resolveRefs(s string) (string, bool) {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '&')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), true
+		}
+		b.WriteString(s[:i])
+		j := strings.IndexByte(s[i:], ';')
+		if j < 0 {
+			return "", false
+		}
+		ref := s[i+1 : i+j]
+		s = s[i+j+1:]
+		switch ref {
+		case "lt":
+			b.WriteByte('<')
+		case "gt":
+			b.WriteByte('>')
+		case "amp":
+			b.WriteByte('&')
+		case "apos":
+			b.WriteByte('\'')
+		case "quot":
+			b.WriteByte('"')
+		default:
+			var n uint64
+			var err error
+			switch {
+			case strings.HasPrefix(ref, "#x"):
+				n, err = strconv.ParseUint(ref[2:], 16, 32)
+			case strings.HasPrefix(ref, "#"):
+				n, err = strconv.ParseUint(ref[1:], 10, 32)
+			default:
+				return "", false
+			}
+			if err != nil || !utf8.ValidRune(rune(n)) {
+				return "", false
+			}
+			b.WriteRune(rune(n))
+		}
+	}
 }
