@@ -291,9 +291,11 @@ func (r *Reader) readDirectory() error {
 	if count*centralLen > cdSize {
 		return r.formatf("", "central directory of %d bytes cannot hold %d entries", cdSize, count)
 	}
-	// cdSize is bounded by MaxEntries records of at most 46+3*65535 bytes
-	// each only in theory; bound it by what valid names allow instead.
-	maxCD := uint64(r.lim.MaxEntries) * (centralLen + uint64(r.lim.MaxNameLen) + 2*0xffff)
+	// In theory each record may carry 128 KiB of extra field and comment;
+	// real archives carry a few bytes. Allow the names the limits allow
+	// plus 16 MiB of extras and comments in all, so a hostile directory
+	// cannot make us allocate more.
+	maxCD := uint64(r.lim.MaxEntries)*(centralLen+uint64(r.lim.MaxNameLen)) + 16<<20
 	if cdSize > maxCD {
 		return r.limitf("", "central directory of %d bytes is larger than the limit allows", cdSize)
 	}
@@ -527,15 +529,17 @@ func (e *Entry) Open() (io.ReadCloser, error) {
 	return &checkReader{e: e, src: src, closer: closer, crc: crc32.NewIEEE()}, nil
 }
 
-// ReadAll returns the entry's uncompressed data, checked as Open does. The
-// buffer is sized from the declared size, which the limits bound.
+// ReadAll returns the entry's uncompressed data, checked as Open does; it
+// never holds more than the declared size, which the limits bound.
 func (e *Entry) ReadAll() ([]byte, error) {
 	rc, err := e.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	buf := bytes.NewBuffer(make([]byte, 0, e.Size+1))
+	// Start from the declared size but not beyond 1 MiB, so an entry that
+	// lies about its size costs only what it really inflates to.
+	buf := bytes.NewBuffer(make([]byte, 0, min(e.Size, 1<<20)+1))
 	if _, err := buf.ReadFrom(rc); err != nil {
 		return nil, err
 	}

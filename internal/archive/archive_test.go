@@ -4,6 +4,7 @@ import (
 	stdzip "archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"strings"
 	"testing"
@@ -255,4 +256,31 @@ func FuzzRead(f *testing.F) {
 			_ = err
 		}
 	})
+}
+
+// TestDirectoryBound checks that a central directory larger than the
+// limits allow (names plus 16 MiB of extra fields) is rejected before it is
+// read into memory, and that a plausible one passes.
+func TestDirectoryBound(t *testing.T) {
+	build := func(n int) *bytes.Reader {
+		var b bytes.Buffer
+		zw := stdzip.NewWriter(&b)
+		extra := append([]byte{0x99, 0x99, 0x60, 0xea}, make([]byte, 60000)...)
+		for i := range n {
+			if _, err := zw.CreateHeader(&stdzip.FileHeader{Name: fmt.Sprint(i), Method: stdzip.Store, Extra: extra}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		zw.Close()
+		return bytes.NewReader(b.Bytes())
+	}
+	lim := Limits{MaxEntries: 400, MaxNameLen: 10}
+	r := build(3)
+	if _, err := Read(r, r.Size(), lim); err != nil {
+		t.Fatalf("plausible directory rejected: %v", err)
+	}
+	r = build(300) // 300 × 60 KB of extra fields: 18 MB of directory
+	if _, err := Read(r, r.Size(), lim); !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "central directory of") {
+		t.Fatalf("err = %v, want the directory size limit", err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pqxdev/pqx/internal/archive"
@@ -418,4 +419,25 @@ func TestReadBackTools(t *testing.T) {
 			t.Errorf("zipinfo: %v\n%s", err, out)
 		}
 	}
+}
+
+// FuzzEscapeName checks that every flat file name a .mez may hold escapes
+// to a valid part name that unescapes to the same name.
+func FuzzEscapeName(f *testing.F) {
+	for _, s := range []string{"Foo.pq", "a b.png", "100%.txt", "café.m", "x#y?.json", ".gitignore"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if archive.ValidateName(name) != nil || strings.Contains(name, "/") || strings.HasSuffix(name, ".") || !utf8.ValidString(name) {
+			return
+		}
+		part := EscapeName(name)
+		if err := ValidatePartName(part); err != nil {
+			t.Fatalf("EscapeName(%q) = %q: %v", name, part, err)
+		}
+		back, err := UnescapeName(part)
+		if err != nil || back != name {
+			t.Fatalf("UnescapeName(%q) = %q, %v; want %q", part, back, err, name)
+		}
+	})
 }
