@@ -306,14 +306,20 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err != nil {
 		return nil, ConfigErrors{yamlError(name, err)}
 	}
-	// go-yaml reports bad durations without a position; find them first.
-	if errs := checkDurations(name, file); len(errs) > 0 {
-		return nil, errs
-	}
-	if err := yaml.UnmarshalWithOptions(data, cfg, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
+	// go-yaml reports bad durations without a position and stops; find
+	// them with positions here and let decoding leave them zero, so that
+	// they are reported together with everything else.
+	durErrs := checkDurations(name, file)
+	lenient := yaml.CustomUnmarshaler(func(d *time.Duration, b []byte) error {
+		if v, err := time.ParseDuration(strings.Trim(string(b), "\"' \t\r\n")); err == nil {
+			*d = v
+		}
+		return nil
+	})
+	if err := yaml.UnmarshalWithOptions(data, cfg, yaml.DisallowUnknownField(), yaml.Strict(), lenient); err != nil {
 		return nil, ConfigErrors{yamlError(name, err)}
 	}
-	v := &validator{file: name, ast: file, dir: filepath.Dir(name)}
+	v := &validator{file: name, ast: file, dir: filepath.Dir(name), errs: durErrs}
 	v.validate(cfg)
 	if len(v.errs) > 0 {
 		sort.SliceStable(v.errs, func(i, j int) bool {
