@@ -25,6 +25,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pqxdev/pqx/internal/archive"
 	"github.com/pqxdev/pqx/internal/atomicfile"
 	"github.com/pqxdev/pqx/internal/m/parser"
 	"github.com/pqxdev/pqx/internal/m/token"
@@ -260,19 +261,28 @@ func Package(r *render.Renderer, t *project.Tenant, formats []string, opt *Optio
 	for i, f := range res.Files {
 		files[i] = mez.File{Name: f.Name, Data: f.Data}
 	}
+	// The .pqx is packed from the .mez, as MakePQX pack does: the deflated
+	// streams are copied, so every file is compressed once.
+	var mezBuf bytes.Buffer
+	if err := mez.Write(&mezBuf, files, mez.Options{ModTime: opt.ModTime}); err != nil {
+		return nil, nil, fmt.Errorf("packaging mez: %w", err)
+	}
 	out := map[string][]byte{}
 	for _, format := range formats {
-		var buf bytes.Buffer
 		switch format {
 		case "mez":
-			err = mez.Write(&buf, files, mez.Options{ModTime: opt.ModTime})
+			out[format] = mezBuf.Bytes()
 		case "pqx":
-			err = opc.WritePackage(&buf, files, opc.Options{ModTime: opt.ModTime})
+			m, err := archive.Read(bytes.NewReader(mezBuf.Bytes()), int64(mezBuf.Len()), archive.DefaultLimits)
+			if err != nil {
+				return nil, nil, fmt.Errorf("packaging pqx: %w", err)
+			}
+			var buf bytes.Buffer
+			if err := opc.Pack(&buf, m, opc.Options{ModTime: opt.ModTime}); err != nil {
+				return nil, nil, fmt.Errorf("packaging pqx: %w", err)
+			}
+			out[format] = buf.Bytes()
 		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("packaging %s: %w", format, err)
-		}
-		out[format] = buf.Bytes()
 	}
 	return res, out, nil
 }
@@ -341,3 +351,5 @@ func sum(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
