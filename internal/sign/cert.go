@@ -1,12 +1,14 @@
 package sign
 
 import (
+	"bytes"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -96,7 +98,7 @@ func certificateStatus(cert *x509.Certificate, roots *x509.CertPool, now time.Ti
 		flags = append(flags, "NotTimeValid")
 	}
 	if roots == nil {
-		roots, _ = x509.SystemCertPool()
+		roots = systemRoots()
 	}
 	opts := x509.VerifyOptions{
 		Roots:       roots,
@@ -134,6 +136,22 @@ func certificateStatus(cert *x509.Certificate, roots *x509.CertPool, now time.Ti
 	return st
 }
 
+// isSelfSigned reports whether cert names itself as issuer. The status is
+// informational, so the self-signature is not checked (it would cost a
+// second RSA verification per signer).
 func isSelfSigned(cert *x509.Certificate) bool {
-	return string(cert.RawIssuer) == string(cert.RawSubject) && cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature) == nil
+	if string(cert.RawIssuer) != string(cert.RawSubject) {
+		return false
+	}
+	return len(cert.AuthorityKeyId) == 0 || bytes.Equal(cert.AuthorityKeyId, cert.SubjectKeyId)
 }
+
+// systemRoots loads the system pool once: x509.SystemCertPool returns a
+// fresh copy on every call.
+var systemRoots = sync.OnceValue(func() *x509.CertPool {
+	p, err := x509.SystemCertPool()
+	if err != nil || p == nil {
+		return x509.NewCertPool()
+	}
+	return p
+})
