@@ -114,6 +114,17 @@ func runCompile(c *cli.Context) error {
 		return failf("%v", err)
 	}
 	path := filepath.Join(dir, target)
+	if filepath.Clean(dir) == src {
+		// MakePQX deletes an existing output before collecting, so a .mez
+		// written into SRCDIR itself is never packaged into the next one.
+		kept := files[:0]
+		for _, f := range files {
+			if !strings.EqualFold(f.Name, target) {
+				kept = append(kept, f)
+			}
+		}
+		files = kept
+	}
 	p, err := mez.Prepare(files, mez.Options{})
 	if err != nil {
 		return usagef("%s: %v", src, err)
