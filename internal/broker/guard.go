@@ -12,10 +12,11 @@ import (
 // guard authenticates callers and enforces per-caller rate limits and
 // lockouts. Its state survives configuration reloads.
 type guard struct {
-	clock Clock
-	sem   chan struct{} // bounds concurrent slow hash verifications
-	dummy passwordHash  // verified for unknown names to even out timing
-	key   []byte        // HMAC key for the verified-credential cache
+	clock     Clock
+	sem       chan struct{} // bounds concurrent slow hash verifications
+	dummyOnce sync.Once
+	dummy     passwordHash // see dummyHash
+	key       []byte       // HMAC key for the verified-credential cache
 
 	mu       sync.Mutex
 	failures map[string]*failState // by user name, known or not
@@ -49,16 +50,23 @@ func newGuard(clock Clock) *guard {
 	if _, err := rand.Read(g.key); err != nil {
 		panic(err) // crypto/rand does not fail on supported platforms
 	}
-	// A hash of a random password with the default cost, so an unknown
-	// user name costs as much as a known one.
-	pw := make([]byte, 16)
-	rand.Read(pw)
-	h, err := HashPassword(pw)
-	if err != nil {
-		panic(err)
-	}
-	g.dummy, _ = parsePasswordHash(h)
 	return g
+}
+
+// dummyHash returns a hash of a random password with the default cost,
+// verified for unknown user names so that they cost as much as known ones.
+// It is made on first use.
+func (g *guard) dummyHash() passwordHash {
+	g.dummyOnce.Do(func() {
+		pw := make([]byte, 16)
+		rand.Read(pw)
+		h, err := HashPassword(pw)
+		if err != nil {
+			panic(err)
+		}
+		g.dummy, _ = parsePasswordHash(h)
+	})
+	return g.dummy
 }
 
 // authResult is the outcome of a caller authentication.
@@ -101,7 +109,7 @@ func (g *guard) authenticate(name, password string, caller *Caller, l *Limits) (
 	if caller != nil {
 		ok = caller.hash.verify([]byte(password))
 	} else {
-		g.dummy.verify([]byte(password))
+		g.dummyHash().verify([]byte(password))
 	}
 	<-g.sem
 

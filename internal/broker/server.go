@@ -24,8 +24,8 @@ type Options struct {
 	// Clock supplies the time for expiry, back-off, breaker and lockout
 	// decisions (default: the system clock).
 	Clock Clock
-	// Logger receives structured logs (default: a redacting text logger on
-	// stderr, per the configuration's log settings).
+	// Logger receives structured logs (default: none; Run uses a redacting
+	// logger on stderr with the configuration's log settings).
 	Logger *slog.Logger
 	// IDPClient sends token requests (default: a client with its own
 	// transport and no cookie jar; per-request timeouts come from targets).
@@ -75,7 +75,7 @@ func New(cfg *Config, opts Options) (*Server, error) {
 		opts.Clock = systemClock{}
 	}
 	if opts.Logger == nil {
-		opts.Logger = NewLogger(nopWriter{}, "", "")
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.IDPClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -129,10 +129,6 @@ func New(cfg *Config, opts Options) (*Server, error) {
 	}
 	return s, nil
 }
-
-type nopWriter struct{}
-
-func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 // Reload replaces the configuration. Cached tokens of targets whose token
 // request is unchanged are kept; lockouts and rate-limit buckets are kept for
