@@ -67,7 +67,7 @@ func (x *exchange) pageError(e *Error) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Pqx-Error", e.Code)
-	h.Set("X-Pqx-Hint", sanitizeDescription(e.Hint))
+	h.Set("X-Pqx-Hint", asciiText(e.Hint))
 	x.w.WriteHeader(http.StatusBadRequest)
 	fmt.Fprintf(x.w, "<!doctype html><title>Sign-in error</title><h1>%s</h1><p>%s</p><p>The authorization server does not redirect back because the client or redirect_uri cannot be trusted (RFC 6749 §4.1.2.1).</p>\n",
 		html.EscapeString(e.Code), html.EscapeString(e.Hint))

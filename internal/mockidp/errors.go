@@ -41,6 +41,22 @@ func invalidClient(reason, format string, args ...any) *Error {
 	return oauthErr("invalid_client", http.StatusUnauthorized, reason, format, args...)
 }
 
+// asciiText makes s printable ASCII for headers and error texts.
+func asciiText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '§':
+			b.WriteString("section ")
+		case r < 0x20 || r > 0x7e:
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // sanitizeDescription keeps error_description within the characters RFC
 // 6749 §5.2 allows (%x20-21 / %x23-5B / %x5D-7E).
 func sanitizeDescription(s string) string {

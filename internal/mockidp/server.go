@@ -42,7 +42,7 @@ type Server struct {
 	sessions map[string]*session
 	script   []AuthorizeOutcome
 	faults   []*faultState
-	nextID   int
+	nextID   map[string]int
 	window   map[string]*rateWindow
 }
 
@@ -148,6 +148,7 @@ func (s *Server) resetState() {
 	s.script = nil
 	s.faults = nil
 	s.window = map[string]*rateWindow{}
+	s.nextID = nil
 }
 
 // Reset returns the server to its initial state: no codes, tokens,
@@ -333,9 +334,12 @@ func (s *Server) Close() error {
 	return err
 }
 
-// newID returns a short sequential id with a prefix ("f3", "s1"); call with
-// s.mu held.
+// newID returns a short sequential id per prefix ("f1", "s1", "fault1");
+// call with s.mu held.
 func (s *Server) newID(prefix string) string {
-	s.nextID++
-	return fmt.Sprintf("%s%d", prefix, s.nextID)
+	if s.nextID == nil {
+		s.nextID = map[string]int{}
+	}
+	s.nextID[prefix]++
+	return fmt.Sprintf("%s%d", prefix, s.nextID[prefix])
 }

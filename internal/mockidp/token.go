@@ -426,7 +426,7 @@ func (s *Server) grantRefresh(x *exchange, c *Client, form url.Values) (*grantRe
 				effects = []string{"family " + fam.id + " revoked"}
 			}
 			x.e.Effects = effects
-			return nil, invalidGrant("refresh_reused", "refresh token generation %d was already rotated at %s to generation %d; reuse revoked %s (RFC 9700 §4.14.2)",
+			return nil, invalidGrant("refresh_reused", "refresh token generation %d was already rotated at %s to generation %d; reuse detected (RFC 9700 §4.14.2): %s",
 				rt.gen, rt.rotatedAt.Format(time.RFC3339), rt.gen+1, strings.Join(effects, ", "))
 		}
 	}
