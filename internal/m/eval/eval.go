@@ -46,6 +46,13 @@ func (s *scope) env() *Environment {
 	return nil
 }
 
+// frame1 is the scope of a one-parameter call, allocated as one block.
+type frame1 struct {
+	sc   scope
+	l    Lazy
+	vals [1]*Lazy
+}
+
 // Eval evaluates expr in scope of the thread's global environment.
 func (th *Thread) Eval(expr ast.Expr) (Value, error) {
 	return th.eval(expr, th.env.root)
@@ -73,7 +80,17 @@ func (th *Thread) eval(e ast.Expr, sc *scope) (Value, error) {
 	}
 	switch x := e.(type) {
 	case *ast.Literal:
-		return evalLiteral(x)
+		if v, ok := th.literals[x]; ok {
+			return v, nil
+		}
+		v, err := evalLiteral(x)
+		if err == nil {
+			if th.literals == nil {
+				th.literals = map[*ast.Literal]Value{}
+			}
+			th.literals[x] = v
+		}
+		return v, err
 	case *ast.Ident:
 		return th.evalIdent(x, sc)
 	case *ast.ParenExpr:
@@ -202,7 +219,7 @@ func (th *Thread) evalIdent(x *ast.Ident, sc *scope) (Value, error) {
 // chains of deferred values cannot exhaust the Go stack.
 func (th *Thread) force(l *Lazy) (Value, error) {
 	if l.state == lazyDone {
-		return l.v, l.err
+		return l.result()
 	}
 	if err := th.enter(); err != nil {
 		return nil, err
@@ -328,11 +345,14 @@ func (th *Thread) closure(x *ast.FunctionExpr, sc *scope) (Value, error) {
 	body := x.Body
 	f := &Function{Params: params, Return: ret}
 	f.Impl = func(th *Thread, args []Value) (Value, error) {
-		vals := make([]*Lazy, len(args))
-		for i, a := range args {
-			vals[i] = Eager(a)
+		if len(args) == 1 {
+			// One allocation for the common one-parameter frame (each, _).
+			fr := &frame1{l: Lazy{v: args[0], state: lazyDone}}
+			fr.vals[0] = &fr.l
+			fr.sc = scope{names: names, vals: fr.vals[:], exclude: -1, parent: sc}
+			return th.eval(body, &fr.sc)
 		}
-		return th.eval(body, &scope{names: names, vals: vals, exclude: -1, parent: sc})
+		return th.eval(body, &scope{names: names, vals: eagerLazies(args), exclude: -1, parent: sc})
 	}
 	return f, nil
 }

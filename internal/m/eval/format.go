@@ -87,7 +87,7 @@ func (s *serializer) lazy(l *Lazy, depth int) {
 	if s.th != nil {
 		v, err = s.th.force(l)
 	} else {
-		v, err = l.v, l.err
+		v, err = l.result()
 	}
 	if err != nil {
 		if me := AsError(err); me != nil {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pqxdev/pqx/internal/m/ast"
 	"github.com/pqxdev/pqx/internal/m/token"
 )
 
@@ -185,6 +186,7 @@ type Thread struct {
 	env      *Environment
 	fset     *token.FileSet
 	webCache webCache
+	literals map[*ast.Literal]Value // decoded literals, so loops do not re-parse
 	depth    int
 	steps    int64
 }

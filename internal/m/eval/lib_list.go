@@ -49,16 +49,11 @@ func init() {
 		}),
 		builtin("List.Transform", "list as list, transform as function", func(th *Thread, a []Value) (Value, error) {
 			l, f := a[0].(*List), a[1].(*Function)
+			block := make([]Lazy, l.Len())
 			items := make([]*Lazy, l.Len())
 			for i, it := range l.items {
-				src := it
-				items[i] = Defer(func(th *Thread) (Value, error) {
-					v, err := th.force(src)
-					if err != nil {
-						return nil, err
-					}
-					return Call(th, f, []Value{v})
-				})
+				block[i] = Lazy{mapSrc: it, mapFn: f}
+				items[i] = &block[i]
 			}
 			return NewLazyList(items), nil
 		}),
@@ -357,11 +352,13 @@ func init() {
 			if err := th.checkLen(count); err != nil {
 				return nil, err
 			}
-			out := make([]Value, count)
-			for i := range out {
-				out[i] = Num(start + float64(i)*inc)
+			block := make([]Lazy, count)
+			items := make([]*Lazy, count)
+			for i := range block {
+				block[i] = Lazy{v: Num(start + float64(i)*inc), state: lazyDone}
+				items[i] = &block[i]
 			}
-			return NewList(out...), nil
+			return NewLazyList(items), nil
 		}),
 		builtin("List.Repeat", "list as list, count as number", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
@@ -676,7 +673,7 @@ func nonNull(th *Thread, l *List) ([]Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := vals[:0:0]
+	out := make([]Value, 0, len(vals))
 	for _, v := range vals {
 		if !isNull(v) {
 			out = append(out, v)
@@ -686,15 +683,23 @@ func nonNull(th *Thread, l *List) ([]Value, error) {
 }
 
 func fold(th *Thread, l *List, f func(acc, v Value) (Value, error)) (Value, error) {
-	vals, err := nonNull(th, l)
-	if err != nil || len(vals) == 0 {
-		return NullValue, err
-	}
-	acc := vals[0]
-	for _, v := range vals[1:] {
-		if acc, err = f(acc, v); err != nil {
+	var acc Value
+	for _, it := range l.items {
+		v, err := th.force(it)
+		if err != nil {
 			return nil, err
 		}
+		if isNull(v) {
+			continue
+		}
+		if acc == nil {
+			acc = v
+		} else if acc, err = f(acc, v); err != nil {
+			return nil, err
+		}
+	}
+	if acc == nil {
+		return NullValue, nil
 	}
 	return acc, nil
 }

@@ -118,7 +118,7 @@ func uriParts(s string) (Value, error) {
 			k, _ = url.QueryUnescape(k)
 			v, _ = url.QueryUnescape(v)
 			if i := q.IndexOf(k); i >= 0 {
-				prev := q.vals[i].v
+				prev, _ := q.vals[i].result()
 				if l, ok := prev.(*List); ok {
 					q.vals[i] = Eager(l.Concat(NewList(Str(v))))
 				} else {

@@ -11,11 +11,7 @@ type List struct {
 
 // NewList returns a list of eager values.
 func NewList(vals ...Value) *List {
-	items := make([]*Lazy, len(vals))
-	for i, v := range vals {
-		items[i] = Eager(v)
-	}
-	return &List{items: items}
+	return &List{items: eagerLazies(vals)}
 }
 
 // NewLazyList returns a list of the given lazy items (not copied).

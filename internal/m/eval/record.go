@@ -127,10 +127,14 @@ func (r *Record) Field(th *Thread, name string) (Value, error) {
 // It must only be used on records whose fields are known to be computed.
 func (r *Record) GetEager(name string) Value {
 	i := r.IndexOf(name)
-	if i < 0 || !r.vals[i].Done() || r.vals[i].err != nil {
+	if i < 0 || !r.vals[i].Done() {
 		return nil
 	}
-	return r.vals[i].v
+	v, err := r.vals[i].result()
+	if err != nil {
+		return nil
+	}
+	return v
 }
 
 // Merge returns r & o: fields of o replace those of r, r's order is kept

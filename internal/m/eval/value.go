@@ -251,9 +251,24 @@ const (
 // reference error.
 type Lazy struct {
 	fn    func(th *Thread) (Value, error)
-	v     Value
-	err   error
+	v     Value // the value, or an errValue holding the memoised error
 	state lazyState
+	// A mapped entry (List.Transform) is mapFn applied to mapSrc; kept as
+	// fields rather than a closure so a million items cost no extra
+	// allocations.
+	mapSrc *Lazy
+	mapFn  *Function
+}
+
+// eagerLazies returns lazies holding vals, allocated in one block.
+func eagerLazies(vals []Value) []*Lazy {
+	block := make([]Lazy, len(vals))
+	items := make([]*Lazy, len(vals))
+	for i, v := range vals {
+		block[i] = Lazy{v: v, state: lazyDone}
+		items[i] = &block[i]
+	}
+	return items
 }
 
 // Eager returns a Lazy already holding v.
@@ -266,20 +281,47 @@ func Defer(fn func(th *Thread) (Value, error)) *Lazy { return &Lazy{fn: fn} }
 func (l *Lazy) Force(th *Thread) (Value, error) {
 	switch l.state {
 	case lazyDone:
-		return l.v, l.err
+		return l.result()
 	case lazyRunning:
 		return nil, NewError("Expression.Error", "A cyclic reference was encountered during evaluation.")
 	}
 	l.state = lazyRunning
-	v, err := l.fn(th)
+	var v Value
+	var err error
+	if l.mapFn != nil {
+		v, err = th.force(l.mapSrc)
+		if err == nil {
+			v, err = Call(th, l.mapFn, []Value{v})
+		}
+	} else {
+		v, err = l.fn(th)
+	}
 	if err != nil && !isMError(err) {
 		// Bounds violations and cancellations are not M errors: leave the
 		// entry re-runnable rather than memoising a host condition.
 		l.state = lazyPending
 		return nil, err
 	}
-	l.v, l.err, l.fn, l.state = v, err, nil, lazyDone
-	return v, err
+	if err != nil {
+		v = errValue{err}
+	}
+	l.v, l.fn, l.mapSrc, l.mapFn, l.state = v, nil, nil, nil, lazyDone
+	return l.result()
+}
+
+// errValue stores a memoised error in Lazy.v; it never escapes a Lazy.
+type errValue struct{ err error }
+
+func (errValue) Kind() Kind                 { return KindNull }
+func (errValue) Meta() *Record              { return nil }
+func (e errValue) WithMeta(m *Record) Value { return e }
+
+// result returns the memoised outcome of a computed Lazy.
+func (l *Lazy) result() (Value, error) {
+	if e, ok := l.v.(errValue); ok {
+		return nil, e.err
+	}
+	return l.v, nil
 }
 
 // Done reports whether the value has been computed.
