@@ -33,7 +33,8 @@ import (
 //	mockcdr aql ID VAR                             set VAR to the AQL of fixture ID
 //	mockcdr query [-name N] ID [key=value…]        POST {base}/query/aql with fixture ID; keys:
 //	                                               offset, fetch, suffix (appended AQL), p.NAME
-//	                                               (a parameter; numbers stay numbers), header.NAME
+//	                                               (a parameter; numbers stay numbers), header.NAME,
+//	                                               user (USER:PASS for Basic)
 //	mockcdr http [-name N] [-u USER:PASS] [-H NAME:VALUE]… METHOD PATH [BODY]
 //	                                               PATH is relative to the base unless it starts
 //	                                               with / (server root) or http
@@ -255,8 +256,14 @@ func cdrPrintAnswer(ts *testscript.TestScript, neg bool, status int, body []byte
 	if bytes.HasPrefix(body, []byte("\xEF\xBB\xBF")) {
 		fmt.Fprintln(ts.Stdout(), "bom")
 	}
-	ts.Stdout().Write(body)
-	fmt.Fprintln(ts.Stdout())
+	// Bulk pages are large; scripts match on the start of a body.
+	const show = 16 << 10
+	if len(body) > show {
+		fmt.Fprintf(ts.Stdout(), "%s…(%d bytes)\n", body[:show], len(body))
+	} else {
+		ts.Stdout().Write(body)
+		fmt.Fprintln(ts.Stdout())
+	}
 	if failed := status >= 400; failed != neg {
 		if neg {
 			ts.Fatalf("status %d, want an error", status)
@@ -290,6 +297,8 @@ func mockCDRQuery(ts *testscript.TestScript, neg bool, name string, args []strin
 			} else {
 				params[k[2:]] = v
 			}
+		case k == "user":
+			headers = append(headers, "Authorization:Basic "+cdrBasic(v))
 		case strings.HasPrefix(k, "header."):
 			headers = append(headers, k[len("header."):]+":"+v)
 		default:
@@ -388,6 +397,7 @@ func cdrLogLine(e mockcdr.Request) string {
 	}
 	add("endpoint", e.Endpoint)
 	add("fixture", e.Fixture)
+	add("in_query", e.InQueryPaging)
 	add("stored", e.StoredQuery)
 	if e.Endpoint == "query.aql" || e.Endpoint == "query.stored" {
 		opt := func(sent bool, n int) string {

@@ -111,6 +111,10 @@ func TestFaultSchedule(t *testing.T) {
 	if want := []int{200, 200, 401, 200}; !equalInts(got, want) {
 		t.Errorf("401 mid-paging %v, want %v", got, want)
 	}
+	// The log says which page failed even though no handler ran.
+	if e := s.Log()[3]; e.Status != 401 || e.Endpoint != "query.aql" || e.Offset != 2000 || !e.FetchSent || e.Fault != "401" {
+		t.Errorf("log of the 401: %+v", e)
+	}
 	// count -1: every request until cleared.
 	s.AddFault(Fault{Kind: FaultUnavailable, Count: -1})
 	for i := 0; i < 3; i++ {

@@ -27,6 +27,9 @@ type Request struct {
 	Endpoint string `json:"endpoint,omitempty"`
 	// Fixture is the id of the fixture that served a query.
 	Fixture string `json:"fixture,omitempty"`
+	// InQueryPaging describes LIMIT/OFFSET/TOP found in the AQL, e.g.
+	// "limit:5,offset:10" or "top:3"; empty when the AQL has none.
+	InQueryPaging string `json:"in_query_paging,omitempty"`
 	// StoredQuery is the resolved "name/version" of a stored query.
 	StoredQuery string `json:"stored_query,omitempty"`
 	// OffsetSent and FetchSent say whether the client sent offset and fetch

@@ -283,6 +283,17 @@ func (s *Server) execute(x *exchange, qr *queryRequest, q string, sq *StoredQuer
 		return s.parseError("the mock CDR has no fixture for this AQL; see GET /__mock/fixtures")
 	}
 	x.entry.Fixture = f.ID
+	var ip []string
+	if pa.hasTop {
+		ip = append(ip, fmt.Sprintf("top:%d", pa.top))
+	}
+	if pa.hasLimit {
+		ip = append(ip, fmt.Sprintf("limit:%d", pa.limit))
+	}
+	if pa.hasOffset {
+		ip = append(ip, fmt.Sprintf("offset:%d", pa.offset))
+	}
+	x.entry.InQueryPaging = strings.Join(ip, ",")
 
 	params := map[string]any{}
 	for _, fp := range f.Params {

@@ -103,6 +103,9 @@ func TestEHRbasePagingRules(t *testing.T) {
 	if len(rs.rows()) != 5 {
 		t.Errorf("Q9: %d rows, want 5", len(rs.rows()))
 	}
+	if e := s.Log()[len(s.Log())-1]; e.InQueryPaging != "limit:5" || e.Fixture != "Q3" || e.FetchSent || e.OffsetSent {
+		t.Errorf("log of Q9: %+v", e)
+	}
 	all := decodeRS(t, aql(t, s, q3, nil)).rows()
 	if len(all) != s.FixtureRows("Q3") {
 		t.Errorf("Q3 without fetch: %d rows, want all %d (no default limit)", len(all), s.FixtureRows("Q3"))

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -320,6 +321,12 @@ func (s *Server) guard(x *exchange, rel string, h func(*exchange) *reply) *reply
 	if !acceptable(r.Header.Get("Accept")) {
 		return s.errorReply(http.StatusNotAcceptable, fmt.Sprintf("Media type %q is not acceptable; this server produces application/json", r.Header.Get("Accept")))
 	}
+	if x.entry.Endpoint == "" {
+		x.entry.Endpoint = classify(rel)
+	}
+	if strings.HasPrefix(x.entry.Endpoint, "query.") {
+		s.peekPaging(x)
+	}
 	x.faults = s.faults.fire(rel)
 	if len(x.faults) > 0 {
 		names := make([]string, len(x.faults))
@@ -526,4 +533,54 @@ func contentTypeIs(r *http.Request, types ...string) bool {
 		}
 	}
 	return false
+}
+
+// classify names the endpoint of a path relative to the base, for the log
+// of requests that never reach their handler (faults, auth failures).
+func classify(rel string) string {
+	segs, _ := splitPath(rel)
+	switch {
+	case len(segs) == 0:
+		return "options"
+	case segs[0] == "query" && len(segs) == 2 && segs[1] == "aql":
+		return "query.aql"
+	case segs[0] == "query":
+		return "query.stored"
+	case segs[0] == "definition" && len(segs) >= 2:
+		return "definition." + segs[1]
+	case segs[0] == "ehr":
+		return "ehr"
+	}
+	return ""
+}
+
+// peekPaging records offset and fetch before faults fire, so the log shows
+// which page a failed request asked for. Errors are left to the handler.
+func (s *Server) peekPaging(x *exchange) {
+	e := x.entry
+	set := func(v any, sent *bool, n *int) {
+		switch v := v.(type) {
+		case float64:
+			*sent, *n = true, int(v)
+		case string:
+			if i, err := strconv.Atoi(v); err == nil {
+				*sent, *n = true, i
+			}
+		}
+	}
+	if x.r.Method == http.MethodGet {
+		q := x.r.URL.Query()
+		if q.Has("offset") {
+			set(q.Get("offset"), &e.OffsetSent, &e.Offset)
+		}
+		if q.Has("fetch") {
+			set(q.Get("fetch"), &e.FetchSent, &e.Fetch)
+		}
+		return
+	}
+	var body map[string]any
+	if json.Unmarshal(x.body, &body) == nil {
+		set(body["offset"], &e.OffsetSent, &e.Offset)
+		set(body["fetch"], &e.FetchSent, &e.Fetch)
+	}
 }
