@@ -277,3 +277,32 @@ func TestCollectReadsContent(t *testing.T) {
 		t.Fatalf("%q %v", got, err)
 	}
 }
+
+// TestConcurrentWrite checks that concurrent builds (pqx build packages
+// tenants in parallel, sharing pooled compressors) give identical bytes.
+// Run with -race.
+func TestConcurrentWrite(t *testing.T) {
+	want := build(t, sampleFiles(), Options{})
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 20 {
+				var b bytes.Buffer
+				if err := Write(&b, sampleFiles(), Options{}); err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(b.Bytes(), want) {
+					errs <- errors.New("concurrent build gave different bytes")
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
