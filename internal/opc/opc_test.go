@@ -441,3 +441,31 @@ func FuzzEscapeName(f *testing.F) {
 		}
 	})
 }
+
+// FuzzInspect feeds arbitrary bytes through the bounded reader, the package
+// reader and Inspect: errors are fine, panics and unbounded work are not.
+func FuzzInspect(f *testing.F) {
+	var b bytes.Buffer
+	if err := WritePackage(&b, connectorFiles(), Options{}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b.Bytes())
+	var m bytes.Buffer
+	if err := mez.Write(&m, connectorFiles(), mez.Options{}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(m.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := archive.Read(bytes.NewReader(data), int64(len(data)), archive.Limits{MaxEntrySize: 1 << 20, MaxTotalSize: 4 << 20})
+		if err != nil {
+			return
+		}
+		if in, err := Inspect(a); err == nil && in.Format == "pqx" {
+			pkg, err := ReadPackage(a)
+			if err != nil {
+				t.Fatalf("Inspect accepted a package ReadPackage rejects: %v", err)
+			}
+			pkg.Signatures()
+		}
+	})
+}
