@@ -469,3 +469,21 @@ func FuzzInspect(f *testing.F) {
 		}
 	})
 }
+
+func TestPartNameOfAndIDs(t *testing.T) {
+	for entry, want := range map[string]string{"Foo.pq": "/Foo.pq", "_rels/.rels": "/_rels/.rels", "a%20b.png": "/a%20b.png"} {
+		if got, ok := PartNameOf(entry); !ok || got != want {
+			t.Errorf("PartNameOf(%q) = %q, %v", entry, got, ok)
+		}
+	}
+	for _, entry := range []string{ContentTypesEntry, "dir/", "a b.pq", "x."} {
+		if got, ok := PartNameOf(entry); ok {
+			t.Errorf("PartNameOf(%q) = %q, want not a part", entry, got)
+		}
+	}
+	for id, want := range map[string]bool{"Rf6a692d0f2744242": true, "_x-1.2": true, "": false, "1abc": false, "a b": false, "R#": false} {
+		if got := ValidRelationshipID(id); got != want {
+			t.Errorf("ValidRelationshipID(%q) = %v", id, got)
+		}
+	}
+}
