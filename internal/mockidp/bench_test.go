@@ -5,9 +5,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-		"strings"
-	"syscall"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
