@@ -284,3 +284,28 @@ func TestDirectoryBound(t *testing.T) {
 		t.Fatalf("err = %v, want the directory size limit", err)
 	}
 }
+
+// TestZip64Sizes checks that sizes carried in a Zip64 extra field are read
+// (and then held to the limits like any other size).
+func TestZip64Sizes(t *testing.T) {
+	r := hostile(t, func(zw *stdzip.Writer) {
+		w, err := zw.CreateRaw(&stdzip.FileHeader{Name: "big", Method: stdzip.Deflate, CompressedSize64: 2, UncompressedSize64: 1 << 33})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte{3, 0})
+	})
+	a, err := Read(r, r.Size(), Limits{MaxEntrySize: 1 << 40, MaxTotalSize: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := a.Entries[0]; e.Size != 1<<33 || e.CompressedSize != 2 {
+		t.Fatalf("sizes %d/%d", e.Size, e.CompressedSize)
+	}
+	if _, err := a.Entries[0].ReadAll(); err == nil || !strings.Contains(err.Error(), "shorter than its declared size") {
+		t.Fatalf("ReadAll err = %v", err)
+	}
+	if _, err := Read(r, r.Size(), Limits{}); !errors.Is(err, ErrLimit) {
+		t.Fatalf("default limits: err = %v", err)
+	}
+}
