@@ -338,6 +338,26 @@ func interspersed(c *cli.Context) (*cli.Context, []string, error) {
 			rest = rest[1:]
 		}
 	}
+	// Each alias of a flag is its own entry in a flag.FlagSet; copy the
+	// value given under one name to the others, as urfave/cli does after
+	// its own parse.
+	visited := map[string]bool{}
+	set.Visit(func(f *flag.Flag) { visited[f.Name] = true })
+	for _, f := range c.Command.Flags {
+		names := f.Names()
+		for _, n := range names {
+			if !visited[n] {
+				continue
+			}
+			v := set.Lookup(n).Value.String()
+			for _, other := range names {
+				if other != n && !visited[other] {
+					set.Set(other, v)
+				}
+			}
+			break
+		}
+	}
 	var parent *cli.Context
 	if l := c.Lineage(); len(l) > 1 {
 		parent = l[1]
