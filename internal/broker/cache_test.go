@@ -90,11 +90,17 @@ func TestProactiveRefresh(t *testing.T) {
 	h := newHarness(t, "", nil)
 	tok1, _, _ := h.getToken("cdr")
 	h.clock.Advance(200 * time.Second) // past 180s, before 240s
+	// With the IDP stuck, hits still answer at once with the cached token,
+	// and only one background refresh is started.
+	hold := make(chan struct{})
+	h.idp.set(func(idp *testIDP) { idp.hold = hold })
 	for range 5 {
 		if tok, out, _ := h.getToken("cdr"); tok != tok1 || out != outcomeHit {
 			t.Fatalf("in refresh window: got %v, want the cached token", out)
 		}
 	}
+	waitFor(t, func() bool { return h.idp.count.Load() == 2 })
+	close(hold)
 	h.srv.cache.bg.Wait()
 	tok2, out, _ := h.getToken("cdr")
 	if tok2 == tok1 || out != outcomeHit {
