@@ -16,7 +16,8 @@ import (
 // resources, a module and eight icons.
 func typicalFiles() []file {
 	files := []file{
-		{"Contoso.pq", bytes.Repeat([]byte("shared Contoso.Contents = (url as text) => Web.Contents(url);\r\n"), 320)},
+		{"Contoso.pq", append([]byte("section Contoso;\r\n[DataSource.Kind=\"Contoso\", Publish=\"Contoso.Publish\"]\r\n"),
+			bytes.Repeat([]byte("shared Contoso.Contents = (url as text) => Web.Contents(url);\r\n"), 320)...)},
 		{"Helpers.pqm", bytes.Repeat([]byte("Table.TransformColumns(t, {{\"a\", Number.From}}),\r\n"), 60)},
 		{"resources.resx", bytes.Repeat([]byte("<data name=\"k\"><value>Contoso connector</value></data>\r\n"), 60)},
 	}
