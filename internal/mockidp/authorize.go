@@ -202,12 +202,17 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
-		if method == "" {
+		defaulted := method == ""
+		if defaulted {
 			method = MethodPlain // RFC 7636 §4.3
+			x.e.Warnings = append(x.e.Warnings, "code_challenge_method is missing and defaults to plain (RFC 7636 §4.3); a client able to do S256 must send it")
 		}
 		switch {
 		case method != MethodS256 && method != MethodPlain:
 			fail(invalidRequest("pkce_method_unsupported", "code_challenge_method %q is not supported (S256, plain)", method))
+			return
+		case method == MethodPlain && !s.prof.PKCE.AllowPlain && defaulted:
+			fail(invalidRequest("pkce_method_unsupported", "code_challenge_method is missing, so it defaults to plain (RFC 7636 §4.3), which profile %s does not support; send code_challenge_method=S256", s.prof.Name))
 			return
 		case method == MethodPlain && !s.prof.PKCE.AllowPlain:
 			fail(invalidRequest("pkce_method_unsupported", "code_challenge_method plain is not supported by profile %s; use S256", s.prof.Name))

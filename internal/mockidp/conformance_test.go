@@ -262,6 +262,8 @@ func TestAuthorizeErrors(t *testing.T) {
 			q.Set("code_challenge", testVerifier)
 			q.Set("code_challenge_method", "plain")
 		}, err: "invalid_request", reason: "pkce_method_unsupported"},
+		{name: "method defaults to plain on okta", profile: "okta", mut: func(q url.Values) { q.Del("code_challenge_method") },
+			err: "invalid_request", reason: "pkce_method_unsupported", hint: "defaults to plain"},
 		{name: "padded challenge", mut: func(q url.Values) { q.Set("code_challenge", S256Challenge(testVerifier)+"=") }, err: "invalid_request", reason: "pkce_challenge_syntax", hint: "padding"},
 		{name: "standard base64 challenge", mut: func(q url.Values) {
 			sum := sha256.Sum256([]byte(testVerifier))

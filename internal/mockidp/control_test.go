@@ -261,6 +261,9 @@ func TestIntrospectAndRevoke(t *testing.T) {
 	if r := e.post(e.srv.Endpoints().Introspect, url.Values{"token": {"x"}}, ""); r.status != 401 {
 		t.Errorf("unauthenticated introspection: %d", r.status)
 	}
+	if r := e.post(e.srv.Endpoints().Introspect, url.Values{"token": {"x"}, "client_id": {DefaultPublicClient}}, ""); r.status != 401 {
+		t.Errorf("introspection by a public client: %d", r.status)
+	}
 	// Another client may not revoke the token.
 	if r := e.post(e.srv.Endpoints().Revoke, url.Values{"token": {tr.str("refresh_token")}}, rs); r.status != 400 {
 		t.Errorf("foreign revoke: %d %s", r.status, r.raw)

@@ -364,7 +364,10 @@ func (s *Server) rateLimit(x *exchange) *Error {
 	if !s.cfg.EnforceRateLimits || lim.PerSecond <= 0 {
 		return nil
 	}
-	sec := x.now.Unix()
+	// Rate limits are about real throughput: count in wall-clock seconds,
+	// whatever the virtual clock says (a frozen clock would otherwise
+	// throttle forever).
+	sec := time.Now().Unix()
 	s.mu.Lock()
 	w := s.window[x.e.ClientID]
 	if w == nil || w.sec != sec {

@@ -150,12 +150,17 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		x.fail(err)
 		return
 	}
+	if ca.method == "none" {
+		// RFC 7662 §2.1: the endpoint requires authorization, so that
+		// token scanning is not open to anyone holding a client id.
+		x.fail(invalidClient("client_secret_missing", "introspection needs an authenticated (confidential) client; %q sent no credentials", ca.client.ID))
+		return
+	}
 	tok := form.Get("token")
 	if tok == "" {
 		x.fail(invalidRequest("param_missing", "token is missing (RFC 7662 §2.1)"))
 		return
 	}
-	_ = ca
 	var j jsonBuf
 	if a, why := s.lookupAccess(tok, x.now); a != nil {
 		j.boolean("active", true)

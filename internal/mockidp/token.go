@@ -254,21 +254,22 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 
 // grantResult is what a grant decided, ready to be signed and written.
 type grantResult struct {
-	reason  string
-	client  *Client
-	subject User
-	scope   []string
-	aud     []string
-	audSet  bool
-	nonce   string
-	idToken bool
-	access  *accessRec
-	atLife  time.Duration
-	opaque  string // opaque access token value
-	refresh *refreshRec
-	rtOut   string // refresh_token to return, "" for none
-	session string
-	cc      bool
+	reason   string
+	client   *Client
+	subject  User
+	scope    []string
+	aud      []string
+	audSet   bool
+	nonce    string
+	idToken  bool
+	access   *accessRec
+	atLife   time.Duration
+	opaque   string // opaque access token value
+	refresh  *refreshRec
+	rtOut    string // refresh_token to return, "" for none
+	session  string
+	cc       bool
+	authTime time.Time // when the user signed in
 }
 
 // newAccess registers an access token for res; call with s.mu held.
@@ -350,7 +351,7 @@ func (s *Server) grantCode(x *exchange, c *Client, form url.Values) (*grantResul
 	}
 	rec.used = true
 	res := &grantResult{reason: "issued", client: c, subject: rec.subject, scope: rec.scope, aud: rec.aud,
-		audSet: rec.audSet, nonce: rec.nonce, idToken: hasScope(rec.scope, "openid"), session: rec.session}
+		audSet: rec.audSet, nonce: rec.nonce, idToken: hasScope(rec.scope, "openid"), session: rec.session, authTime: rec.issued}
 	var fam *family
 	if rec.offline && c.allows("refresh_token") {
 		fam = &family{id: s.newID("f"), client: c.ID, subject: rec.subject, session: rec.session, scope: rec.scope,
@@ -472,7 +473,7 @@ func (s *Server) grantRefresh(x *exchange, c *Client, form url.Values) (*grantRe
 		}
 	}
 	res := &grantResult{client: c, subject: fam.subject, scope: scope, aud: aud, audSet: fam.audSet,
-		idToken: hasScope(scope, "openid"), session: fam.session}
+		idToken: hasScope(scope, "openid"), session: fam.session, authTime: fam.created}
 	fam.lastUsed = now
 	switch {
 	case replay:
@@ -722,7 +723,7 @@ func (s *Server) signIDToken(res *grantResult, accessToken string, now time.Time
 	j.str("azp", res.client.ID)
 	j.num("iat", now.Unix())
 	j.num("exp", now.Add(s.prof.Lifetimes.IDToken.D()).Unix())
-	j.num("auth_time", now.Unix())
+	j.num("auth_time", res.authTime.Unix())
 	if res.nonce != "" {
 		j.str("nonce", res.nonce)
 	}
