@@ -25,7 +25,6 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/pqxdev/pqx/internal/archive"
 	"github.com/pqxdev/pqx/internal/atomicfile"
 	"github.com/pqxdev/pqx/internal/m/parser"
 	"github.com/pqxdev/pqx/internal/m/token"
@@ -64,6 +63,8 @@ type Options struct {
 	// Checks run on each rendered tenant before packaging (lint rules, for
 	// example). An error fails the tenant.
 	Checks []func(*render.Result) error
+
+	cache *mez.DeflateCache // shared by the tenants of one Run
 }
 
 // Manifest describes a build's outputs. It holds no timestamps, so two
@@ -199,6 +200,7 @@ func Run(ctx context.Context, p *project.Project, opt Options) (*Manifest, error
 	if err := cfgErrs.Err(); err != nil {
 		return nil, &UsageError{err.Error()}
 	}
+	opt.cache = new(mez.DeflateCache)
 	m := &Manifest{PQXVersion: opt.Version, Connector: p.Connector.Name, Version: p.Connector.Version}
 	if opt.Shards > 0 {
 		m.Shard = fmt.Sprintf("%d/%d", opt.Shard, opt.Shards)
@@ -261,28 +263,25 @@ func Package(r *render.Renderer, t *project.Tenant, formats []string, opt *Optio
 	for i, f := range res.Files {
 		files[i] = mez.File{Name: f.Name, Data: f.Data}
 	}
-	// The .pqx is packed from the .mez, as MakePQX pack does: the deflated
-	// streams are copied, so every file is compressed once.
-	var mezBuf bytes.Buffer
-	if err := mez.Write(&mezBuf, files, mez.Options{ModTime: opt.ModTime}); err != nil {
-		return nil, nil, fmt.Errorf("packaging mez: %w", err)
+	// Both packages carry the same compressed streams, compressed once (and
+	// once per build for files every tenant shares).
+	prepared, err := mez.Prepare(files, mez.Options{Cache: opt.cache})
+	if err != nil {
+		return nil, nil, err
 	}
 	out := map[string][]byte{}
 	for _, format := range formats {
+		var buf bytes.Buffer
 		switch format {
 		case "mez":
-			out[format] = mezBuf.Bytes()
+			err = mez.WritePrepared(&buf, prepared, mez.Options{ModTime: opt.ModTime})
 		case "pqx":
-			m, err := archive.Read(bytes.NewReader(mezBuf.Bytes()), int64(mezBuf.Len()), archive.DefaultLimits)
-			if err != nil {
-				return nil, nil, fmt.Errorf("packaging pqx: %w", err)
-			}
-			var buf bytes.Buffer
-			if err := opc.Pack(&buf, m, opc.Options{ModTime: opt.ModTime}); err != nil {
-				return nil, nil, fmt.Errorf("packaging pqx: %w", err)
-			}
-			out[format] = buf.Bytes()
+			err = opc.WritePrepared(&buf, prepared, opc.Options{ModTime: opt.ModTime})
 		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("packaging %s: %w", format, err)
+		}
+		out[format] = buf.Bytes()
 	}
 	return res, out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/pqxdev/pqx/connector"
+	"github.com/pqxdev/pqx/internal/mez"
 	"github.com/pqxdev/pqx/internal/project"
 	"github.com/pqxdev/pqx/internal/render"
 )
@@ -69,6 +70,7 @@ func BenchmarkBuild1000Tenants(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
+		opt.cache = new(mez.DeflateCache) // as Run does: one cache per build
 		total = 0
 		results := make(chan int64, len(p.Tenants))
 		work := make(chan *project.Tenant)

@@ -38,6 +38,10 @@ type Options struct {
 	// KeepOrder writes the files in the order given instead of sorting them
 	// with SortFiles.
 	KeepOrder bool
+	// Cache, if set, remembers compressed contents so that files shared by
+	// many packages (a connector's icons in every tenant build) are
+	// compressed once.
+	Cache *DeflateCache
 }
 
 // DefaultEpoch is the entry timestamp used when SOURCE_DATE_EPOCH is unset:
@@ -157,7 +161,7 @@ func Prepare(files []File, opt Options) ([]Prepared, error) {
 	for i, f := range files {
 		p := Prepared{Name: f.Name, Method: archive.Store, Compressed: f.Data, CRC32: crc32.ChecksumIEEE(f.Data), Size: int64(len(f.Data))}
 		if len(f.Data) > 0 {
-			p.Method, p.Compressed = archive.Deflate, archive.Deflated(f.Data)
+			p.Method, p.Compressed = archive.Deflate, opt.Cache.deflate(f.Data)
 		}
 		out[i] = p
 	}
