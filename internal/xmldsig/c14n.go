@@ -70,6 +70,10 @@ func CanonicalizeDocument(d *Document, m Method) []byte {
 	return []byte(c.b.String())
 }
 
+// emptyRendered is the namespace context above the document element: no
+// default namespace.
+var emptyRendered = map[string]string{"": ""}
+
 type canon struct {
 	m Method
 	b strings.Builder
@@ -116,65 +120,79 @@ func inScope(e *Element) map[string]string {
 }
 
 func (c *canon) element(e *Element, apex bool) {
-	var parentRendered map[string]string
+	parentRendered := emptyRendered
 	if n := len(c.rendered); n > 0 {
 		parentRendered = c.rendered[n-1]
-	} else {
-		parentRendered = map[string]string{"": ""}
-	}
-	scope := inScope(e)
-	if _, ok := scope[""]; !ok {
-		scope[""] = ""
 	}
 
-	// Decide which namespace nodes to render.
+	// Decide which namespace nodes to render: those whose binding differs
+	// from what the nearest rendered ancestor rendered.
 	var out []NSDecl
-	rendered := make(map[string]string, len(parentRendered)+2)
-	for k, v := range parentRendered {
-		rendered[k] = v
-	}
 	consider := func(prefix, uri string) {
+		if prefix == "xml" {
+			return
+		}
 		if prev, ok := parentRendered[prefix]; ok && prev == uri {
 			return
 		}
+		for _, d := range out {
+			if d.Prefix == prefix {
+				return
+			}
+		}
 		out = append(out, NSDecl{prefix, uri})
-		rendered[prefix] = uri
 	}
-	if c.m.Exclusive {
-		used := map[string]bool{e.Prefix: true}
+	switch {
+	case c.m.Exclusive:
+		// Only visibly utilised prefixes, plus the InclusiveNamespaces list.
+		uri, _ := e.Lookup(e.Prefix)
+		consider(e.Prefix, uri)
 		for _, a := range e.Attrs {
 			if a.Prefix != "" {
-				used[a.Prefix] = true
+				consider(a.Prefix, a.Space)
 			}
 		}
 		for _, p := range c.m.InclusivePrefixes {
 			if p == "#default" {
 				p = ""
 			}
-			if _, ok := scope[p]; ok {
-				used[p] = true
+			if uri, ok := e.Lookup(p); ok {
+				consider(p, uri)
 			}
 		}
-		for p := range used {
-			if p == "xml" {
-				continue
-			}
-			consider(p, scope[p])
+	case apex:
+		// The apex renders every namespace in scope.
+		scope := inScope(e)
+		if _, ok := scope[""]; !ok {
+			scope[""] = ""
 		}
-	} else {
 		for p, uri := range scope {
-			if p == "xml" {
-				continue
-			}
 			consider(p, uri)
 		}
+	default:
+		// Below the apex of a whole subtree the parent rendered everything
+		// in its scope, so only this element's own declarations can differ.
+		for _, d := range e.Decls {
+			consider(d.Prefix, d.URI)
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Prefix < out[j].Prefix })
+	rendered := parentRendered
+	if len(out) > 0 {
+		rendered = make(map[string]string, len(parentRendered)+len(out))
+		for k, v := range parentRendered {
+			rendered[k] = v
+		}
+		for _, d := range out {
+			rendered[d.Prefix] = d.URI
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Prefix < out[j].Prefix })
+	}
 
 	// Attributes: own ones, plus inherited xml:* ones on the apex of an
 	// inclusive canonicalisation.
-	attrs := append([]Attr(nil), e.Attrs...)
+	attrs := e.Attrs
 	if apex && !c.m.Exclusive {
+		attrs = append([]Attr(nil), attrs...)
 		have := map[string]bool{}
 		for _, a := range attrs {
 			if a.Space == NSXML {
@@ -190,12 +208,15 @@ func (c *canon) element(e *Element, apex bool) {
 			}
 		}
 	}
-	sort.Slice(attrs, func(i, j int) bool {
-		if attrs[i].Space != attrs[j].Space {
-			return attrs[i].Space < attrs[j].Space
-		}
-		return attrs[i].Local < attrs[j].Local
-	})
+	if len(attrs) > 1 {
+		attrs = append([]Attr(nil), attrs...)
+		sort.Slice(attrs, func(i, j int) bool {
+			if attrs[i].Space != attrs[j].Space {
+				return attrs[i].Space < attrs[j].Space
+			}
+			return attrs[i].Local < attrs[j].Local
+		})
+	}
 
 	name := qname(e.Prefix, e.Local)
 	c.b.WriteByte('<')

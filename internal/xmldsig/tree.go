@@ -113,17 +113,25 @@ type parser struct {
 	lim   Limits
 	dec   *xml.Decoder
 	nodes int
+	// Line counting resumes from the last position asked for, since
+	// offsets mostly grow; this keeps positions linear in the input.
+	lastOff, lastLine, lastLineStart int
 }
 
 // pos converts the decoder's input offset into line and column.
-func (p *parser) pos(off int64) (int, int) {
-	if off > int64(len(p.data)) {
-		off = int64(len(p.data))
+func (p *parser) pos(off64 int64) (int, int) {
+	off := int(min(off64, int64(len(p.data))))
+	if off < p.lastOff {
+		p.lastOff, p.lastLine, p.lastLineStart = 0, 0, 0
 	}
-	before := p.data[:off]
-	line := bytes.Count(before, []byte{'\n'}) + 1
-	col := int(off) - bytes.LastIndexByte(before, '\n')
-	return line, col
+	for i := p.lastOff; i < off; i++ {
+		if p.data[i] == '\n' {
+			p.lastLine++
+			p.lastLineStart = i + 1
+		}
+	}
+	p.lastOff = off
+	return p.lastLine + 1, off - p.lastLineStart + 1
 }
 
 func (p *parser) errAt(off int64, format string, args ...any) error {
