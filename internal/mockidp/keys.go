@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/go-jose/go-jose/v4"
@@ -23,6 +24,9 @@ type signingKey struct {
 	// signers by JWT typ header, created once: go-jose signers are safe for
 	// concurrent use and building one per token costs allocations.
 	signers map[string]jose.Signer
+	// headers caches the base64url protected header per typ for the
+	// compact fast path (signCompact).
+	headers map[string]string
 }
 
 // keySet holds the active key and the retired ones still published in the
@@ -57,6 +61,7 @@ func generateKey(alg string) (*signingKey, error) {
 		alg:     jose.SignatureAlgorithm(alg),
 		private: priv,
 		signers: map[string]jose.Signer{},
+		headers: map[string]string{},
 	}
 	for _, typ := range []string{"JWT", "at+jwt"} {
 		if _, err := k.signer(typ); err != nil {
@@ -77,7 +82,51 @@ func (k *signingKey) signer(typ string) (jose.Signer, error) {
 		return nil, err
 	}
 	k.signers[typ] = s
+	// The same protected header go-jose writes, for signCompact.
+	jws, err := s.Sign([]byte("{}"))
+	if err != nil {
+		return nil, err
+	}
+	compact, err := jws.CompactSerialize()
+	if err != nil {
+		return nil, err
+	}
+	k.headers[typ], _, _ = strings.Cut(compact, ".")
 	return s, nil
+}
+
+// signCompact produces the same compact JWS as the go-jose signer, with the
+// protected header encoded once per key instead of per token. Token
+// responses are dominated by signing; go-jose re-marshals the header with
+// reflection on every call. Tests check the output verifies with go-jose.
+func (k *signingKey) signCompact(header string, payload []byte) (string, error) {
+	n := len(header) + 1 + base64.RawURLEncoding.EncodedLen(len(payload))
+	buf := make([]byte, n, n+1+base64.RawURLEncoding.EncodedLen(512))
+	copy(buf, header)
+	buf[len(header)] = '.'
+	base64.RawURLEncoding.Encode(buf[len(header)+1:], payload)
+	sum := sha256.Sum256(buf)
+	var sig []byte
+	switch key := k.private.(type) {
+	case *ecdsa.PrivateKey:
+		r, s, err := ecdsa.Sign(rand.Reader, key, sum[:])
+		if err != nil {
+			return "", err
+		}
+		sig = make([]byte, 64) // RFC 7518 §3.4: R || S, 32 octets each
+		r.FillBytes(sig[:32])
+		s.FillBytes(sig[32:])
+	case *rsa.PrivateKey:
+		var err error
+		if sig, err = rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:]); err != nil {
+			return "", err
+		}
+	default:
+		return "", fmt.Errorf("unsupported key %T", key)
+	}
+	buf = append(buf, '.')
+	buf = base64.RawURLEncoding.AppendEncode(buf, sig)
+	return string(buf), nil
 }
 
 func newKeySet(alg string) (*keySet, error) {
@@ -93,16 +142,27 @@ func newKeySet(alg string) (*keySet, error) {
 func (ks *keySet) sign(typ string, payload []byte) (string, error) {
 	ks.mu.RLock()
 	k := ks.active
-	s, ok := k.signers[typ]
+	h, ok := k.headers[typ]
 	ks.mu.RUnlock()
 	if !ok {
 		ks.mu.Lock()
-		var err error
-		s, err = k.signer(typ)
+		_, err := k.signer(typ)
+		h = k.headers[typ]
 		ks.mu.Unlock()
 		if err != nil {
 			return "", err
 		}
+	}
+	return k.signCompact(h, payload)
+}
+
+// signJose signs through go-jose; the reference for signCompact.
+func (ks *keySet) signJose(typ string, payload []byte) (string, error) {
+	ks.mu.Lock()
+	s, err := ks.active.signer(typ)
+	ks.mu.Unlock()
+	if err != nil {
+		return "", err
 	}
 	jws, err := s.Sign(payload)
 	if err != nil {
