@@ -34,8 +34,8 @@ import (
 //	mockcdr query [-name N] ID [key=value…]        POST {base}/query/aql with fixture ID; keys:
 //	                                               offset, fetch, suffix (appended AQL), p.NAME
 //	                                               (a parameter; numbers stay numbers), header.NAME,
-//	                                               user (USER:PASS for Basic)
-//	mockcdr http [-name N] [-u USER:PASS] [-H NAME:VALUE]… METHOD PATH [BODY]
+//	                                               user (USER:PASS for Basic), token (a Bearer token)
+//	mockcdr http [-name N] [-u USER:PASS] [-t TOKEN] [-H NAME:VALUE]… METHOD PATH [BODY]
 //	                                               PATH is relative to the base unless it starts
 //	                                               with / (server root) or http
 //	mockcdr fault [-name N] KIND [key=value…]      schedule a fault; keys: count, after, path,
@@ -299,6 +299,8 @@ func mockCDRQuery(ts *testscript.TestScript, neg bool, name string, args []strin
 			}
 		case k == "user":
 			headers = append(headers, "Authorization:Basic "+cdrBasic(v))
+		case k == "token":
+			headers = append(headers, "Authorization:Bearer "+v)
 		case strings.HasPrefix(k, "header."):
 			headers = append(headers, k[len("header."):]+":"+v)
 		default:
@@ -320,6 +322,8 @@ func mockCDRHTTP(ts *testscript.TestScript, neg bool, name string, args []string
 		switch args[0] {
 		case "-u":
 			headers = append(headers, "Authorization:Basic "+cdrBasic(args[1]))
+		case "-t":
+			headers = append(headers, "Authorization:Bearer "+args[1])
 		case "-H":
 			headers = append(headers, args[1])
 		default:
@@ -328,7 +332,7 @@ func mockCDRHTTP(ts *testscript.TestScript, neg bool, name string, args []string
 		args = args[2:]
 	}
 	if len(args) < 2 || len(args) > 3 {
-		ts.Fatalf("usage: mockcdr http [-name N] [-u USER:PASS] [-H NAME:VALUE]… METHOD PATH [BODY]")
+		ts.Fatalf("usage: mockcdr http [-name N] [-u USER:PASS] [-t TOKEN] [-H NAME:VALUE]… METHOD PATH [BODY]")
 	}
 	method, path := args[0], args[1]
 	url := ts.Getenv(name+"_BASE") + "/" + strings.TrimPrefix(path, "/")

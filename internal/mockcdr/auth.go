@@ -214,13 +214,20 @@ func (a *authenticator) ehrbaseRoles(c *tokenClaims) bool {
 	return false
 }
 
+// claimStyle guesses the issuer family from the claims, then from the
+// shape of the issuer URL (Keycloak realms, Entra's /v2.0, Auth0's
+// trailing slash); it is for the log only and decides nothing.
 func claimStyle(c *tokenClaims) string {
 	switch {
 	case c.RealmAccess != nil:
 		return "keycloak"
 	case c.Scp != nil || c.Roles != nil:
 		return "entra"
-	case c.Scope != "":
+	case strings.Contains(c.Issuer, "/realms/"):
+		return "keycloak"
+	case strings.HasSuffix(c.Issuer, "/v2.0"):
+		return "entra"
+	case c.Scope != "" || strings.HasSuffix(c.Issuer, "/"):
 		return "auth0"
 	}
 	return ""

@@ -41,7 +41,7 @@ func newTestIDP(t testing.TB) *testIDP {
 		json.NewEncoder(w).Encode(set)
 	}))
 	t.Cleanup(idp.srv.Close)
-	idp.issuer = idp.srv.URL + "/realms/pqx"
+	idp.issuer = idp.srv.URL + "/idp" // neutral: the claim style comes from the claims
 	idp.rotate()
 	return idp
 }

@@ -296,6 +296,12 @@ func (s *Server) route(x *exchange) *reply {
 func (s *Server) guard(x *exchange, rel string, h func(*exchange) *reply) *reply {
 	r := x.r
 	x.rel = rel
+	if x.entry.Endpoint == "" {
+		x.entry.Endpoint = classify(rel)
+	}
+	if strings.HasPrefix(x.entry.Endpoint, "query.") {
+		s.peekPaging(x)
+	}
 	if s.cfg.SubscriptionKey != "" {
 		key := r.Header.Get("Dips-Subscription-Key")
 		if key == "" {
@@ -320,12 +326,6 @@ func (s *Server) guard(x *exchange, rel string, h func(*exchange) *reply) *reply
 	}
 	if !acceptable(r.Header.Get("Accept")) {
 		return s.errorReply(http.StatusNotAcceptable, fmt.Sprintf("Media type %q is not acceptable; this server produces application/json", r.Header.Get("Accept")))
-	}
-	if x.entry.Endpoint == "" {
-		x.entry.Endpoint = classify(rel)
-	}
-	if strings.HasPrefix(x.entry.Endpoint, "query.") {
-		s.peekPaging(x)
 	}
 	x.faults = s.faults.fire(rel)
 	if len(x.faults) > 0 {
