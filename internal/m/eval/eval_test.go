@@ -422,3 +422,16 @@ func TestSerialize(t *testing.T) {
 		{src: `{1, {2, [a = {}]}}`, want: `{1, {2, [a = {}]}}`},
 	})
 }
+
+func TestSelfReference(t *testing.T) {
+	// A record that contains itself is legal (lazy); comparing it must stop.
+	th := NewThread(nil, testHost())
+	_, err := th.EvalSource("s.pq", []byte(`let r = [a = @r] in r = r`))
+	if err == nil || !strings.Contains(err.Error(), "nesting depth") {
+		t.Fatalf("got %v", err)
+	}
+	got, err := evalString(t, `let r = [a = @r, b = 1] in r[a][a][a][b]`)
+	if err != nil || got != "1" {
+		t.Fatalf("got %s %v", got, err)
+	}
+}

@@ -222,6 +222,9 @@ func makeTable(th *Thread, cols, rows Value) (Value, error) {
 		}
 		typ = c
 	case Number:
+		if c.F < 0 || c.F != math.Trunc(c.F) || c.F > 16384 {
+			return nil, argRange("columns")
+		}
 		n := int(c.F)
 		fields := make([]TypeField, n)
 		for i := range fields {

@@ -406,6 +406,17 @@ func cmpInt(a, b int64) int {
 // Equal is the M = operator: metadata is ignored, values of different kinds
 // are unequal, records compare as sets of fields, lists item by item.
 func Equal(th *Thread, l, r Value) (bool, error) {
+	return equalDepth(th, l, r, 0)
+}
+
+// maxEqualDepth bounds the nesting Equal walks; a self-referencing record
+// (let r = [a = r] in r = r) would otherwise recurse forever.
+const maxEqualDepth = 1000
+
+func equalDepth(th *Thread, l, r Value, depth int) (bool, error) {
+	if depth > maxEqualDepth {
+		return false, fatalf("Evaluation exceeded the maximum nesting depth (%d) while comparing values.", maxEqualDepth)
+	}
 	if l.Kind() != r.Kind() {
 		return false, nil
 	}
@@ -452,7 +463,7 @@ func Equal(th *Thread, l, r Value) (bool, error) {
 			if err != nil {
 				return false, err
 			}
-			eq, err := Equal(th, x, y)
+			eq, err := equalDepth(th, x, y, depth+1)
 			if err != nil || !eq {
 				return false, err
 			}
@@ -476,7 +487,7 @@ func Equal(th *Thread, l, r Value) (bool, error) {
 			if err != nil {
 				return false, err
 			}
-			eq, err := Equal(th, x, y)
+			eq, err := equalDepth(th, x, y, depth+1)
 			if err != nil || !eq {
 				return false, err
 			}
@@ -501,7 +512,7 @@ func Equal(th *Thread, l, r Value) (bool, error) {
 				if err != nil {
 					return false, err
 				}
-				eq, err := Equal(th, x, y)
+				eq, err := equalDepth(th, x, y, depth+1)
 				if err != nil || !eq {
 					return false, err
 				}
