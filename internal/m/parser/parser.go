@@ -16,6 +16,7 @@ import (
 type tok struct {
 	kind       token.Kind
 	start, end int32 // byte offsets
+	match      int32 // for an opening bracket, the index of its closer, or -1
 }
 
 // bailout is panicked to stop parsing after too many errors.
@@ -28,7 +29,6 @@ type parser struct {
 	mode Mode
 
 	toks     []tok
-	match    []int32 // index of the matching closer for each opener, or -1
 	comments []*ast.Comment
 
 	i   int        // index of the current token
@@ -38,7 +38,8 @@ type parser struct {
 	lastErrIdx int // token index of the last reported error, to suppress cascades
 	depth      int
 
-	names map[string]string // interned identifier names
+	srcStr string // one immutable copy of src; names are substrings of it
+	a     arena
 }
 
 func (p *parser) init(file *token.File, mode Mode) {
@@ -47,37 +48,32 @@ func (p *parser) init(file *token.File, mode Mode) {
 	p.base = file.Base()
 	p.mode = mode
 	p.lastErrIdx = -1
-	p.names = make(map[string]string)
+	p.srcStr = string(p.src)
+	p.a.init(len(p.src))
 }
 
 // tokenize scans the whole file into p.toks and matches brackets.
 func (p *parser) tokenize() {
 	var s scanner.Scanner
 	s.Init(p.file, func(pos token.Pos, msg string) { p.errorAt(pos, msg) }, scanner.ScanComments)
-	p.toks = make([]tok, 0, len(p.src)/5+16)
+	p.toks = make([]tok, 0, len(p.src)/3+16)
 	var stack []int32
 	for {
 		start, kind, end := s.ScanRaw()
 		if kind == token.COMMENT {
 			if p.mode&ParseComments != 0 {
-				p.comments = append(p.comments, &ast.Comment{Slash: p.pos(start), Text: string(p.src[start:end])})
+				p.comments = append(p.comments, &ast.Comment{Slash: p.pos(start), Text: p.str(int32(start), int32(end))})
 			}
 			continue
 		}
 		idx := int32(len(p.toks))
-		p.toks = append(p.toks, tok{kind, int32(start), int32(end)})
+		p.toks = append(p.toks, tok{kind, int32(start), int32(end), -1})
 		switch kind {
 		case token.LPAREN, token.LBRACK, token.LBRACE:
 			stack = append(stack, idx)
 		case token.RPAREN, token.RBRACK, token.RBRACE:
 			if n := len(stack); n > 0 && closerOf(p.toks[stack[n-1]].kind) == kind {
-				if p.match == nil {
-					p.match = make([]int32, 0, cap(p.toks))
-				}
-				for int32(len(p.match)) <= stack[n-1] {
-					p.match = append(p.match, -1)
-				}
-				p.match[stack[n-1]] = idx
+				p.toks[stack[n-1]].match = idx
 				stack = stack[:n-1]
 			}
 		}
@@ -102,12 +98,7 @@ func closerOf(k token.Kind) token.Kind {
 }
 
 // matching returns the index of the closer matching the opener at i, or -1.
-func (p *parser) matching(i int) int {
-	if i < len(p.match) {
-		return int(p.match[i])
-	}
-	return -1
-}
+func (p *parser) matching(i int) int { return int(p.toks[i].match) }
 
 func (p *parser) pos(off int) token.Pos { return token.Pos(p.base + off) }
 
@@ -117,7 +108,57 @@ func (p *parser) cur() token.Pos { return p.pos(int(p.toks[p.i].start)) }
 // text returns the source text of token i.
 func (p *parser) text(i int) string {
 	t := p.toks[i]
-	return string(p.src[t.start:t.end])
+	return p.str(t.start, t.end)
+}
+
+// bytes returns the source bytes of token i (no copy).
+func (p *parser) bytes(i int) []byte {
+	t := p.toks[i]
+	return p.src[t.start:t.end]
+}
+
+// isWord reports whether token i is spelled w, without allocating.
+func (p *parser) isWord(i int, w string) bool {
+	t := p.toks[i]
+	return string(p.src[t.start:t.end]) == w
+}
+
+// nameSet detects duplicate names in records, lets, parameter lists and
+// sections. Most lists are short, so it scans a small array and switches
+// to a map only for long lists.
+type nameSet struct {
+	arr   [8]string
+	small []string
+	m     map[string]bool
+}
+
+// add records name and reports whether it was already present.
+func (s *nameSet) add(name string) bool {
+	if s.m != nil {
+		if s.m[name] {
+			return true
+		}
+		s.m[name] = true
+		return false
+	}
+	for _, n := range s.small {
+		if n == name {
+			return true
+		}
+	}
+	if s.small == nil {
+		s.small = s.arr[:0]
+	}
+	if len(s.small) < 32 {
+		s.small = append(s.small, name)
+		return false
+	}
+	s.m = make(map[string]bool, 64)
+	for _, n := range s.small {
+		s.m[n] = true
+	}
+	s.m[name] = true
+	return false
 }
 
 func (p *parser) peekKind(n int) token.Kind {
@@ -308,16 +349,15 @@ func (p *parser) parseSectionDocument() *ast.SectionDocument {
 	doc.Section = p.expect(token.SECTION)
 	doc.Name = p.parseIdent("section name")
 	doc.Semi = p.expect(token.SEMICOLON)
-	seen := map[string]bool{}
+	var seen nameSet
 	for p.tok != token.EOF {
 		start := p.i
 		m := p.parseSectionMember()
 		if m != nil {
 			doc.Members = append(doc.Members, m)
-			if seen[m.Name.Name] && m.Name.Name != "" {
+			if seen.add(m.Name.Name) && m.Name.Name != "" {
 				p.errorAt(m.Name.Pos(), fmt.Sprintf("section member %s is defined more than once", m.Name.Raw))
 			}
-			seen[m.Name.Name] = true
 		}
 		if p.i == start { // no progress: skip the offending token
 			p.next()
@@ -413,14 +453,10 @@ func (p *parser) checkLiteral(x ast.Expr) {
 // ---------------------------------------------------------------------------
 // Identifiers
 
-func (p *parser) intern(b []byte) string {
-	if s, ok := p.names[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	p.names[s] = s
-	return s
-}
+// str returns the source text [start:end) as a string. All names and raw
+// literals share one copy of the source made when parsing starts, so they
+// cost no allocation of their own.
+func (p *parser) str(start, end int32) string { return p.srcStr[start:end] }
 
 // parseIdent parses a regular or quoted identifier.
 func (p *parser) parseIdent(what string) *ast.Ident {
@@ -429,14 +465,14 @@ func (p *parser) parseIdent(what string) *ast.Ident {
 	switch t.kind {
 	case token.IDENT:
 		p.next()
-		name := p.intern(p.src[t.start:t.end])
-		return &ast.Ident{NamePos: pos, Name: name, Raw: name}
+		name := p.str(t.start, t.end)
+		return p.newIdent(ast.Ident{NamePos: pos, Name: name, Raw: name})
 	case token.QUOTED_IDENT:
 		p.next()
-		return p.quotedIdent(pos, string(p.src[t.start:t.end]))
+		return p.quotedIdent(pos, p.str(t.start, t.end))
 	}
 	p.errorExpected(what)
-	return &ast.Ident{NamePos: pos}
+	return p.newIdent(ast.Ident{NamePos: pos})
 }
 
 func (p *parser) quotedIdent(pos token.Pos, raw string) *ast.Ident {
@@ -445,7 +481,7 @@ func (p *parser) quotedIdent(pos token.Pos, raw string) *ast.Ident {
 		// The scanner has reported the malformed escape already.
 		name = raw
 	}
-	return &ast.Ident{NamePos: pos, Name: name, Raw: raw, Quoted: true}
+	return p.newIdent(ast.Ident{NamePos: pos, Name: name, Raw: raw, Quoted: true})
 }
 
 // generalizedPart reports whether token i can be part of a generalized
@@ -469,7 +505,7 @@ func (p *parser) parseFieldName() *ast.Ident {
 	}
 	if !p.generalizedPart(p.i) {
 		p.errorExpected("field name")
-		return &ast.Ident{NamePos: pos}
+		return p.newIdent(ast.Ident{NamePos: pos})
 	}
 	first := p.toks[p.i]
 	last := first
@@ -482,11 +518,11 @@ func (p *parser) parseFieldName() *ast.Ident {
 		last = t
 		p.next()
 	}
-	name := p.intern(p.src[first.start:last.end])
+	name := p.str(first.start, last.end)
 	if first.kind == token.NUMBER && first == last {
 		p.errorAt(pos, fmt.Sprintf("field name %s must not be a number; write #\"%s\"", name, name))
 	}
-	return &ast.Ident{NamePos: pos, Name: name, Raw: name}
+	return p.newIdent(ast.Ident{NamePos: pos, Name: name, Raw: name})
 }
 
 func onlySpaces(b []byte) bool {
@@ -570,7 +606,7 @@ func (p *parser) parseBinary(prec1 int) ast.Expr {
 		default:
 			y = p.parseBinary(prec + 1)
 		}
-		x = &ast.BinaryExpr{X: x, OpPos: opPos, Op: op, Y: y}
+		x = p.newBin(ast.BinaryExpr{X: x, OpPos: opPos, Op: op, Y: y})
 		// An operator binding tighter than op can only be pending here
 		// if the right operand stopped at it (after as/is); it must not
 		// apply to the whole of x either.
@@ -611,7 +647,7 @@ func (p *parser) isFunction() bool {
 	if j < 0 {
 		// Unbalanced: guess from the start, `()` or `(x as`, `(optional`.
 		return p.peekKind(1) == token.RPAREN && p.peekKind(2) == token.ARROW ||
-			p.peekKind(1) == token.IDENT && p.text(p.i+1) == "optional"
+			p.peekKind(1) == token.IDENT && p.isWord(p.i+1, "optional")
 	}
 	k := j + 1
 	if k >= len(p.toks) {
@@ -623,7 +659,7 @@ func (p *parser) isFunction() bool {
 	case token.AS:
 		// `(x) as number => …` versus `(x) as number`.
 		k++
-		if k < len(p.toks) && p.toks[k].kind == token.IDENT && p.text(k) == "nullable" {
+		if k < len(p.toks) && p.toks[k].kind == token.IDENT && p.isWord(k, "nullable") {
 			k++
 		}
 		return k+1 < len(p.toks) && (p.toks[k].kind == token.IDENT || p.toks[k].kind == token.NULL || p.toks[k].kind == token.TYPE) &&
@@ -635,7 +671,8 @@ func (p *parser) isFunction() bool {
 func (p *parser) parseLet() ast.Expr {
 	x := &ast.LetExpr{Let: p.cur()}
 	p.next()
-	seen := map[string]bool{}
+	var seen nameSet
+	mark := len(p.a.fieldStack)
 	for p.tok != token.IN && p.tok != token.EOF {
 		if p.tok != token.IDENT && p.tok != token.QUOTED_IDENT {
 			p.errorExpected("variable name")
@@ -646,14 +683,13 @@ func (p *parser) parseLet() ast.Expr {
 			}
 			break
 		}
-		f := &ast.Field{Name: p.parseIdent("variable name")}
-		if seen[f.Name.Name] {
+		f := p.newField(ast.Field{Name: p.parseIdent("variable name")})
+		if seen.add(f.Name.Name) {
 			p.errorAt(f.Name.Pos(), fmt.Sprintf("variable %s is defined more than once in this let", f.Name.Raw))
 		}
-		seen[f.Name.Name] = true
 		f.Assign = p.expect(token.EQL)
 		f.Value = p.parseExpr()
-		x.Vars = append(x.Vars, f)
+		p.a.fieldStack = append(p.a.fieldStack, f)
 		if p.tok == token.COMMA {
 			p.next()
 			if p.tok == token.IN {
@@ -671,6 +707,7 @@ func (p *parser) parseLet() ast.Expr {
 		}
 		break
 	}
+	x.Vars = p.fieldList(mark)
 	if len(x.Vars) == 0 && p.tok == token.IN {
 		p.error("let expression needs at least one variable")
 	}
@@ -711,7 +748,7 @@ func (p *parser) parseTry() ast.Expr {
 		x.Otherwise = p.cur()
 		p.next()
 		x.Default = p.parseExpr()
-	case p.tok == token.IDENT && p.text(p.i) == "catch":
+	case p.tok == token.IDENT && p.isWord(p.i, "catch"):
 		x.Catch = p.cur()
 		p.next()
 		if p.tok != token.LPAREN {
@@ -757,11 +794,11 @@ func (p *parser) parseFunction() *ast.FunctionExpr {
 // function expression they are nullable primitive types.
 func (p *parser) parseParams(typeParams bool) []*ast.Param {
 	var params []*ast.Param
-	seen := map[string]bool{}
+	var seen nameSet
 	sawOptional := false
 	for p.tok != token.RPAREN && p.tok != token.EOF {
 		prm := &ast.Param{}
-		if p.tok == token.IDENT && p.text(p.i) == "optional" &&
+		if p.tok == token.IDENT && p.isWord(p.i, "optional") &&
 			(p.peekKind(1) == token.IDENT || p.peekKind(1) == token.QUOTED_IDENT) {
 			prm.Optional = p.cur()
 			p.next()
@@ -776,10 +813,9 @@ func (p *parser) parseParams(typeParams bool) []*ast.Param {
 			break
 		}
 		prm.Name = p.parseIdent("parameter name")
-		if seen[prm.Name.Name] {
+		if seen.add(prm.Name.Name) {
 			p.errorAt(prm.Name.Pos(), fmt.Sprintf("parameter %s is defined more than once", prm.Name.Raw))
 		}
-		seen[prm.Name.Name] = true
 		if prm.Optional.IsValid() {
 			sawOptional = true
 		} else if sawOptional {
@@ -817,7 +853,7 @@ func (p *parser) parseParams(typeParams bool) []*ast.Param {
 // parseNullablePrimitiveType parses `nullable? primitive-type`, the only
 // types allowed after is/as and in function expression signatures.
 func (p *parser) parseNullablePrimitiveType() ast.Expr {
-	if p.tok == token.IDENT && p.text(p.i) == "nullable" {
+	if p.tok == token.IDENT && p.isWord(p.i, "nullable") {
 		pos := p.cur()
 		p.next()
 		return &ast.NullableType{Nullable: pos, Type: p.parsePrimitiveType()}
@@ -829,12 +865,12 @@ func (p *parser) parsePrimitiveType() ast.Expr {
 	pos := p.cur()
 	switch p.tok {
 	case token.IDENT:
-		name := p.text(p.i)
-		if token.PrimitiveTypes[name] {
+		b := p.bytes(p.i)
+		if token.PrimitiveTypes[string(b)] {
 			p.next()
-			return &ast.PrimitiveType{NamePos: pos, Name: p.intern([]byte(name))}
+			return &ast.PrimitiveType{NamePos: pos, Name: p.text(p.i - 1)}
 		}
-		p.error(fmt.Sprintf("expected a primitive type (any, number, text, …), found %s; only primitive types may follow as/is here", name))
+		p.error(fmt.Sprintf("expected a primitive type (any, number, text, …), found %s; only primitive types may follow as/is here", b))
 	case token.NULL, token.TYPE:
 		name := p.tok.String()
 		p.next()
@@ -853,23 +889,23 @@ func (p *parser) parseType() ast.Expr {
 	pos := p.cur()
 	switch p.tok {
 	case token.IDENT:
-		name := p.text(p.i)
+		b := p.bytes(p.i)
 		switch {
-		case name == "nullable" && p.startsType(1):
+		case string(b) == "nullable" && p.startsType(1):
 			p.next()
 			return &ast.NullableType{Nullable: pos, Type: p.parseType()}
-		case name == "function" && p.peekKind(1) == token.LPAREN:
+		case string(b) == "function" && p.peekKind(1) == token.LPAREN:
 			return p.parseFunctionType()
-		case name == "table" && (p.peekKind(1) == token.LBRACK || p.peekKind(1) == token.IDENT && p.text(p.i+1) != "meta" ||
+		case string(b) == "table" && (p.peekKind(1) == token.LBRACK || p.peekKind(1) == token.IDENT && !p.isWord(p.i+1, "meta") ||
 			p.peekKind(1) == token.QUOTED_IDENT || p.peekKind(1) == token.LPAREN):
 			p.next()
 			if p.tok == token.LBRACK {
 				return &ast.TableType{Table: pos, Row: p.parseRecordType()}
 			}
 			return &ast.TableType{Table: pos, Row: p.parsePrimary()}
-		case token.PrimitiveTypes[name]:
+		case token.PrimitiveTypes[string(b)]:
 			p.next()
-			return &ast.PrimitiveType{NamePos: pos, Name: p.intern([]byte(name))}
+			return &ast.PrimitiveType{NamePos: pos, Name: p.text(p.i - 1)}
 		}
 	case token.TYPE:
 		if p.startsType(1) {
@@ -925,7 +961,7 @@ func (p *parser) parseFunctionType() ast.Expr {
 func (p *parser) parseRecordType() *ast.RecordType {
 	x := &ast.RecordType{Lbrack: p.cur()}
 	p.next()
-	seen := map[string]bool{}
+	var seen nameSet
 	for p.tok != token.RBRACK && p.tok != token.EOF {
 		if p.tok == token.ELLIPSIS {
 			x.Open = p.cur()
@@ -937,17 +973,16 @@ func (p *parser) parseRecordType() *ast.RecordType {
 			break
 		}
 		f := &ast.FieldSpec{}
-		if p.tok == token.IDENT && p.text(p.i) == "optional" &&
+		if p.tok == token.IDENT && p.isWord(p.i, "optional") &&
 			p.peekKind(1) != token.EQL && p.peekKind(1) != token.COMMA && p.peekKind(1) != token.RBRACK {
 			f.Optional = p.cur()
 			p.next()
 		}
 		f.Name = p.parseFieldName()
 		if f.Name.Name != "" {
-			if seen[f.Name.Name] {
+			if seen.add(f.Name.Name) {
 				p.errorAt(f.Name.Pos(), fmt.Sprintf("field %s is defined more than once", f.Name.Raw))
 			}
-			seen[f.Name.Name] = true
 		}
 		if p.tok == token.EQL {
 			f.Assign = p.cur()
@@ -1008,13 +1043,16 @@ func (p *parser) parsePrimary() ast.Expr {
 		case token.LPAREN:
 			lp := p.cur()
 			p.next()
-			call := &ast.InvokeExpr{Fun: x, Lparen: lp}
+			call := p.newCall(ast.InvokeExpr{Fun: x, Lparen: lp})
+			mark := len(p.a.exprStack)
 			for p.tok != token.RPAREN && p.tok != token.EOF {
-				call.Args = append(call.Args, p.parseExpr())
+				arg := p.parseExpr()
+				p.a.exprStack = append(p.a.exprStack, arg)
 				if !p.listSeparator(token.RPAREN, "argument list") {
 					break
 				}
 			}
+			call.Args = p.exprs(mark)
 			call.Rparen = p.expectCloser(token.RPAREN, lp, "argument list")
 			x = call
 		case token.EXCL:
@@ -1047,7 +1085,7 @@ func (p *parser) parseSelector(x ast.Expr) ast.Expr {
 			} else {
 				ib := p.cur()
 				p.next()
-				fa := &ast.FieldAccess{Lbrack: ib, Name: p.parseFieldName()}
+				fa := p.newFA(ast.FieldAccess{Lbrack: ib, Name: p.parseFieldName()})
 				fa.Rbrack = p.expectCloser(token.RBRACK, ib, "field selector")
 				pr.Fields = append(pr.Fields, fa)
 			}
@@ -1062,7 +1100,7 @@ func (p *parser) parseSelector(x ast.Expr) ast.Expr {
 		}
 		return pr
 	}
-	fa := &ast.FieldAccess{X: x, Lbrack: lb, Name: p.parseFieldName()}
+	fa := p.newFA(ast.FieldAccess{X: x, Lbrack: lb, Name: p.parseFieldName()})
 	fa.Rbrack = p.expectCloser(token.RBRACK, lb, "field access")
 	if p.tok == token.QUEST {
 		fa.Quest = p.cur()
@@ -1091,14 +1129,14 @@ func (p *parser) parseOperand() ast.Expr {
 		token.HASH_SECTIONS, token.HASH_SHARED, token.HASH_TABLE, token.HASH_TIME:
 		p.next()
 		name := t.kind.String()
-		return &ast.Ident{NamePos: pos, Name: name, Raw: name}
+		return p.newIdent(ast.Ident{NamePos: pos, Name: name, Raw: name})
 	case token.NUMBER, token.HASH_INFINITY, token.HASH_NAN:
 		p.next()
-		raw := p.intern(p.src[t.start:t.end])
-		return &ast.Literal{ValuePos: pos, Kind: ast.Number, Raw: raw, Value: raw}
+		raw := p.str(t.start, t.end)
+		return p.newLit(ast.Literal{ValuePos: pos, Kind: ast.Number, Raw: raw, Value: raw})
 	case token.TEXT, token.VERBATIM:
 		p.next()
-		raw := string(p.src[t.start:t.end])
+		raw := p.str(t.start, t.end)
 		v, err := scanner.Unquote(raw)
 		if err != nil {
 			v = "" // the scanner reported the problem
@@ -1107,14 +1145,14 @@ func (p *parser) parseOperand() ast.Expr {
 		if t.kind == token.VERBATIM {
 			kind = ast.Verbatim
 		}
-		return &ast.Literal{ValuePos: pos, Kind: kind, Raw: raw, Value: v}
+		return p.newLit(ast.Literal{ValuePos: pos, Kind: kind, Raw: raw, Value: v})
 	case token.NULL:
 		p.next()
-		return &ast.Literal{ValuePos: pos, Kind: ast.Null, Raw: "null", Value: "null"}
+		return p.newLit(ast.Literal{ValuePos: pos, Kind: ast.Null, Raw: "null", Value: "null"})
 	case token.TRUE, token.FALSE:
 		p.next()
 		s := t.kind.String()
-		return &ast.Literal{ValuePos: pos, Kind: ast.Logical, Raw: s, Value: s}
+		return p.newLit(ast.Literal{ValuePos: pos, Kind: ast.Logical, Raw: s, Value: s})
 	case token.LBRACE:
 		return p.parseList()
 	case token.LBRACK:
@@ -1146,8 +1184,9 @@ func (p *parser) parseOperand() ast.Expr {
 }
 
 func (p *parser) parseList() ast.Expr {
-	x := &ast.ListExpr{Lbrace: p.cur()}
+	x := p.newList(ast.ListExpr{Lbrace: p.cur()})
 	p.next()
+	mark := len(p.a.exprStack)
 	for p.tok != token.RBRACE && p.tok != token.EOF {
 		item := p.parseExpr()
 		if p.tok == token.DOTDOT {
@@ -1155,11 +1194,12 @@ func (p *parser) parseList() ast.Expr {
 			p.next()
 			item = &ast.RangeExpr{From: item, DotDot: dd, To: p.parseExpr()}
 		}
-		x.Items = append(x.Items, item)
+		p.a.exprStack = append(p.a.exprStack, item)
 		if !p.listSeparator(token.RBRACE, "list") {
 			break
 		}
 	}
+	x.Items = p.exprs(mark)
 	x.Rbrace = p.expectCloser(token.RBRACE, x.Lbrace, "list")
 	return x
 }
@@ -1173,7 +1213,7 @@ func (p *parser) parseRecordOrImplicit() ast.Expr {
 		p.next()
 		rb := p.cur()
 		p.next()
-		return &ast.RecordExpr{Lbrack: lb, Rbrack: rb}
+		return p.newRecord(ast.RecordExpr{Lbrack: lb, Rbrack: rb})
 	case token.LBRACK:
 		return p.parseSelector(nil)
 	}
@@ -1189,16 +1229,16 @@ func (p *parser) parseRecordOrImplicit() ast.Expr {
 	if p.toks[j].kind != token.EQL {
 		return p.parseSelector(nil)
 	}
-	x := &ast.RecordExpr{Lbrack: lb}
+	x := p.newRecord(ast.RecordExpr{Lbrack: lb})
 	p.next()
-	seen := map[string]bool{}
+	mark := len(p.a.fieldStack)
+	var seen nameSet
 	for p.tok != token.RBRACK && p.tok != token.EOF {
-		f := &ast.Field{Name: p.parseFieldName()}
+		f := p.newField(ast.Field{Name: p.parseFieldName()})
 		if f.Name.Name != "" {
-			if seen[f.Name.Name] {
+			if seen.add(f.Name.Name) {
 				p.errorAt(f.Name.Pos(), fmt.Sprintf("field %s is defined more than once", f.Name.Raw))
 			}
-			seen[f.Name.Name] = true
 		}
 		f.Assign = p.cur()
 		if p.tok != token.EQL {
@@ -1208,11 +1248,12 @@ func (p *parser) parseRecordOrImplicit() ast.Expr {
 			p.next()
 			f.Value = p.parseExpr()
 		}
-		x.Fields = append(x.Fields, f)
+		p.a.fieldStack = append(p.a.fieldStack, f)
 		if !p.listSeparator(token.RBRACK, "record") {
 			break
 		}
 	}
+	x.Fields = p.fieldList(mark)
 	x.Rbrack = p.expectCloser(token.RBRACK, lb, "record")
 	return x
 }
