@@ -636,3 +636,28 @@ func TestOpenSSLSignatureValue(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrent signs and verifies from many goroutines at once, as the
+// CLI's batch mode does; run with -race.
+func TestConcurrent(t *testing.T) {
+	pqx := unsignedPQX(t, typicalFiles())
+	s := testSigner(t, 0)
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			out, err := Package(pqx, s, Options{Time: fixedTime, Seed: []byte{byte(i)}})
+			if err == nil {
+				var rep *Report
+				if rep, err = Verify(out, VerifyOptions{}); err == nil && rep.SignatureStatus != Success {
+					err = fmt.Errorf("goroutine %d: %v %q", i, rep.SignatureStatus, rep.Problems)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
