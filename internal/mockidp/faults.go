@@ -367,7 +367,7 @@ func (s *Server) rateLimit(x *exchange) *Error {
 	// Rate limits are about real throughput: count in wall-clock seconds,
 	// whatever the virtual clock says (a frozen clock would otherwise
 	// throttle forever).
-	sec := time.Now().Unix()
+	sec := s.wallNow().Unix()
 	s.mu.Lock()
 	w := s.window[x.e.ClientID]
 	if w == nil || w.sec != sec {

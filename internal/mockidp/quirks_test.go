@@ -3,9 +3,11 @@ package mockidp
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // claimsOf decodes a JWT payload without verifying it (tests verify
@@ -226,5 +228,65 @@ func TestProfilesValid(t *testing.T) {
 	}
 	if _, err := LoadProfile("nope"); err == nil || !strings.Contains(err.Error(), "strict-rfc") {
 		t.Errorf("unknown profile error %v", err)
+	}
+}
+
+func TestResourceNarrowingAtCodeExchange(t *testing.T) {
+	e := newEnv(t, Config{})
+	q := authQuery(testVerifier)
+	q["resource"] = []string{"https://a.example.test/", "https://b.example.test/"}
+	form := func(res string) url.Values {
+		return url.Values{"grant_type": {"authorization_code"}, "code": {e.code(q)}, "redirect_uri": {PowerBIRedirect},
+			"client_id": {DefaultPublicClient}, "code_verifier": {testVerifier}, "resource": {res}}
+	}
+	tr := e.token(form("https://b.example.test/"), "")
+	if c := claimsOf(t, tr.str("access_token")); c["aud"] != "https://b.example.test/" {
+		t.Errorf("narrowed aud %v: %s", c["aud"], tr.raw)
+	}
+	// The refresh token keeps the whole grant.
+	rt := tr.str("refresh_token")
+	tr = e.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {DefaultPublicClient}, "resource": {"https://a.example.test/"}}, "")
+	if tr.status != 200 {
+		t.Errorf("refresh for the other resource: %s", tr.raw)
+	}
+	if tr := e.token(form("https://c.example.test/"), ""); tr.str("error") != "invalid_target" {
+		t.Errorf("widened at exchange: %s", tr.raw)
+	}
+}
+
+func TestRefreshRedirectPolicy(t *testing.T) {
+	for policy, want := range map[string][2]int{"required": {400, 200}, "reject": {200, 400}, "ignore": {200, 200}} {
+		t.Run(policy, func(t *testing.T) {
+			e := newEnv(t, Config{Override: map[string]any{"refresh": map[string]any{"redirect_uri": policy, "rotation": "none"}}})
+			rt := e.login().str("refresh_token")
+			without := e.refresh(rt)
+			with := e.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {DefaultPublicClient}, "redirect_uri": {PowerBIRedirect}}, "")
+			if without.status != want[0] || with.status != want[1] {
+				t.Errorf("without redirect_uri %d, with %d; want %v", without.status, with.status, want)
+			}
+		})
+	}
+}
+
+func TestEnforcedRateLimit(t *testing.T) {
+	e := newEnv(t, Config{Profile: "okta", EnforceRateLimits: true})
+	wall := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	e.srv.wallNow = func() time.Time { return wall }
+	form := url.Values{"grant_type": {"client_credentials"}}
+	basic := DefaultServiceClient + ":" + DefaultServiceSecret
+	var got []int
+	for i := 0; i < 6; i++ {
+		if i == 5 {
+			wall = wall.Add(time.Second) // a new window
+		}
+		tr := e.token(form, basic)
+		got = append(got, tr.status)
+		if tr.status == 429 && tr.header.Get("Retry-After") != "1" {
+			t.Errorf("Retry-After %q", tr.header.Get("Retry-After"))
+		}
+	}
+	// Okta allows 4 token requests per second.
+	if fmt.Sprint(got) != "[200 200 200 200 429 200]" {
+		t.Errorf("statuses %v", got)
 	}
 }

@@ -30,6 +30,8 @@ type Server struct {
 
 	httpSrv *http.Server
 	ln      net.Listener
+	// wallNow is the real clock, for rate-limit windows; tests replace it.
+	wallNow func() time.Time
 
 	mu       sync.Mutex // guards everything below
 	clients  map[string]*Client
@@ -112,6 +114,7 @@ func New(cfg Config) (*Server, error) {
 		clock:   NewClock(cfg.StartTime),
 		journal: newJournal(cfg.JournalLimit),
 		keys:    keys,
+		wallNow: time.Now,
 	}
 	s.resetState()
 	s.buildRoutes()

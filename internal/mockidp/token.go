@@ -349,8 +349,17 @@ func (s *Server) grantCode(x *exchange, c *Client, form url.Values) (*grantResul
 			return nil, invalidGrant("pkce_mismatch", "%s", hint)
 		}
 	}
+	aud := rec.aud
+	if rs, ok := form["resource"]; ok && s.prof.Audience.Mode == AudienceResource {
+		// RFC 8707 §2.2: the token request may narrow the resources of the
+		// grant, never widen them.
+		if bad, ok := subset(rs, rec.aud); !ok || !rec.audSet {
+			return nil, oauthErr("invalid_target", 400, "target_broader", "resource %q was not requested at /authorize (RFC 8707 §2.2)", bad)
+		}
+		aud = rs
+	}
 	rec.used = true
-	res := &grantResult{reason: "issued", client: c, subject: rec.subject, scope: rec.scope, aud: rec.aud,
+	res := &grantResult{reason: "issued", client: c, subject: rec.subject, scope: rec.scope, aud: aud,
 		audSet: rec.audSet, nonce: rec.nonce, idToken: hasScope(rec.scope, "openid"), session: rec.session, authTime: rec.issued}
 	var fam *family
 	if rec.offline && c.allows("refresh_token") {
