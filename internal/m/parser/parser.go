@@ -39,7 +39,7 @@ type parser struct {
 	depth      int
 
 	srcStr string // one immutable copy of src; names are substrings of it
-	a     arena
+	a      arena
 }
 
 func (p *parser) init(file *token.File, mode Mode) {
@@ -56,7 +56,7 @@ func (p *parser) init(file *token.File, mode Mode) {
 func (p *parser) tokenize() {
 	var s scanner.Scanner
 	s.Init(p.file, func(pos token.Pos, msg string) { p.errorAt(pos, msg) }, scanner.ScanComments)
-	p.toks = make([]tok, 0, len(p.src)/3+16)
+	p.toks = make([]tok, 0, len(p.src)/4+16) // dense M runs about 5 bytes per token
 	var stack []int32
 	for {
 		start, kind, end := s.ScanRaw()

@@ -46,10 +46,19 @@ func (p Position) String() string {
 // File is one source file in a FileSet. It keeps the source bytes so that
 // columns can be counted in runes and diagnostics can quote the line.
 type File struct {
-	name  string
-	base  int
-	src   []byte
-	lines []int // offset of the first byte of each line
+	name string
+	base int
+	src  []byte
+
+	// Line starts are computed on first use: parsing a valid file never
+	// needs them, only printing a position does.
+	linesOnce sync.Once
+	lines     []int // offset of the first byte of each line
+}
+
+func (f *File) lineStarts() []int {
+	f.linesOnce.Do(func() { f.lines = computeLines(f.src) })
+	return f.lines
 }
 
 // Name returns the file name given to AddFile.
@@ -65,7 +74,7 @@ func (f *File) Size() int { return len(f.src) }
 func (f *File) Source() []byte { return f.src }
 
 // LineCount returns the number of lines.
-func (f *File) LineCount() int { return len(f.lines) }
+func (f *File) LineCount() int { return len(f.lineStarts()) }
 
 // Pos returns the Pos of the byte offset off (clamped to the file).
 func (f *File) Pos(off int) Pos {
@@ -99,11 +108,12 @@ func (f *File) Position(p Pos) Position {
 		return Position{}
 	}
 	off := f.Offset(p)
-	i := sort.Search(len(f.lines), func(i int) bool { return f.lines[i] > off }) - 1
+	lines := f.lineStarts()
+	i := sort.Search(len(lines), func(i int) bool { return lines[i] > off }) - 1
 	if i < 0 {
 		i = 0
 	}
-	start := f.lines[i]
+	start := lines[i]
 	return Position{
 		Filename: f.name,
 		Offset:   off,
@@ -114,13 +124,14 @@ func (f *File) Position(p Pos) Position {
 
 // LineText returns the text of the 1-based line n without its terminator.
 func (f *File) LineText(n int) string {
-	if n < 1 || n > len(f.lines) {
+	lines := f.lineStarts()
+	if n < 1 || n > len(lines) {
 		return ""
 	}
-	start := f.lines[n-1]
+	start := lines[n-1]
 	end := len(f.src)
-	if n < len(f.lines) {
-		end = f.lines[n]
+	if n < len(lines) {
+		end = lines[n]
 	}
 	s := f.src[start:end]
 	// Trim the terminator: CRLF, CR, LF, NEL, LS, PS.
@@ -184,7 +195,7 @@ func NewFileSet() *FileSet { return &FileSet{base: 1} }
 func (s *FileSet) AddFile(name string, src []byte) *File {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := &File{name: name, base: s.base, src: src, lines: computeLines(src)}
+	f := &File{name: name, base: s.base, src: src}
 	s.base += len(src) + 1 // +1 so that the EOF position is unique
 	s.files = append(s.files, f)
 	s.last = f
