@@ -162,7 +162,7 @@ func readPackage(data []byte) (*pkg, error) {
 		}
 	}
 	if typesEntry == nil {
-		return nil, fmt.Errorf("not an OPC package: no %s", contentTypesName)
+		return nil, fmt.Errorf("not an OPC package (.pqx): no %s; for a .mez, run 'pqx pack' first", contentTypesName)
 	}
 	raw, err := typesEntry.ReadAll()
 	if err != nil {

@@ -82,7 +82,7 @@ func CertificatesIn(data []byte, password string) ([]*x509.Certificate, error) {
 		if len(st.sigs) == 0 {
 			return nil, fmt.Errorf("the package is not signed")
 		}
-		v := &verifier{p: p, st: st, signedBy: map[string][]string{}, partStatus: map[string]string{}}
+		v := newVerifier(p, st)
 		var certs []*x509.Certificate
 		for _, name := range st.sigs {
 			if _, cert := v.signature(name); cert != nil {

@@ -153,7 +153,7 @@ func Verify(pqx []byte, opt VerifyOptions) (*Report, error) {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("%s: signature relationship points to a missing part (ignored)", d))
 	}
 
-	v := &verifier{p: p, st: st, signedBy: map[string][]string{}, partStatus: map[string]string{}}
+	v := newVerifier(p, st)
 	for _, name := range st.sigs {
 		sr, cert := v.signature(name)
 		if cert != nil {
@@ -233,13 +233,26 @@ func Verify(pqx []byte, opt VerifyOptions) (*Report, error) {
 	return rep, nil
 }
 
+func newVerifier(p *pkg, st *sigState) *verifier {
+	return &verifier{p: p, st: st, signedBy: map[string][]string{}, partStatus: map[string]string{}, digests: map[string][]byte{}}
+}
+
 type verifier struct {
 	p          *pkg
 	st         *sigState
 	signedBy   map[string][]string // normalised part name → signature parts
 	partStatus map[string]string   // normalised part name → worst status
 	missing    []string
+	// digests caches part digests by part, hash and transforms, so that a
+	// hostile manifest naming one large part many times costs one hash.
+	digests map[string][]byte
 }
+
+// Bounds on what one signature may ask the verifier to do.
+const (
+	maxSignedInfoRefs = 16
+	maxManifestRefs   = 10000
+)
 
 // statusRank orders part statuses from good to bad, so that a part signed
 // twice reports its worst state.
@@ -318,7 +331,10 @@ func (v *verifier) signature(name string) (sr SignatureReport, cert *x509.Certif
 		if !ref.Is(xmldsig.NSDSig, "Reference") {
 			continue
 		}
-		nrefs++
+		if nrefs++; nrefs > maxSignedInfoRefs {
+			fail("more than %d SignedInfo references", maxSignedInfoRefs)
+			break
+		}
 		uri, _ := ref.Attr("URI")
 		if !strings.HasPrefix(uri, "#") {
 			fail("%d:%d: SignedInfo reference %q is not a same-document reference", ref.Line, ref.Col, uri)
@@ -391,8 +407,13 @@ func (v *verifier) signature(name string) (sr SignatureReport, cert *x509.Certif
 	}
 
 	// Manifest references.
+	nref := 0
 	for _, m := range manifests {
 		for _, ref := range m.Elements() {
+			if nref++; nref > maxManifestRefs {
+				fail("more than %d Manifest references", maxManifestRefs)
+				break
+			}
 			if !ref.Is(xmldsig.NSDSig, "Reference") {
 				fail("%d:%d: unexpected <%s> in Manifest", ref.Line, ref.Col, ref.Name())
 				continue
@@ -449,20 +470,30 @@ func (v *verifier) manifestRef(ref *xmldsig.Element, sigName string, sr *Signatu
 		v.mark(pt.name, PartChanged)
 		return bad("%s: %v", pt.name, err)
 	}
-	data, err := pt.bytes()
-	if err != nil {
-		v.mark(pt.name, PartChanged)
-		return bad("%s: %v", pt.name, err)
+	tr := ref.Child(xmldsig.NSDSig, "Transforms")
+	dkey := normName(pt.name) + "\x00" + h.String()
+	if tr != nil {
+		dkey += "\x00" + string(xmldsig.Canonicalize(tr, xmldsig.Method{}))
 	}
-	if tr := ref.Child(xmldsig.NSDSig, "Transforms"); tr != nil {
-		data, err = v.transform(tr, pt, data)
+	got, ok := v.digests[dkey]
+	if !ok {
+		data, err := pt.bytes()
 		if err != nil {
 			v.mark(pt.name, PartChanged)
 			return bad("%s: %v", pt.name, err)
 		}
+		if tr != nil {
+			data, err = v.transform(tr, pt, data)
+			if err != nil {
+				v.mark(pt.name, PartChanged)
+				return bad("%s: %v", pt.name, err)
+			}
+		}
+		got = hashBytes(h, data)
+		v.digests[dkey] = got
 	}
 	outcome := refOK
-	if !bytes.Equal(hashBytes(h, data), want) {
+	if !bytes.Equal(got, want) {
 		v.mark(pt.name, PartChanged)
 		outcome = bad("%s: content changed (digest mismatch)", pt.name)
 	}
