@@ -56,6 +56,7 @@ server listens on loopback only and stops cleanly on SIGINT or SIGTERM.`,
 			&cli.IntFlag{Name: "max-fetch", Usage: "reject fetch above `N` with 422, as EHRbase's max-fetch"},
 			&cli.IntFlag{Name: "default-limit", Usage: "cap queries without fetch or LIMIT at `N` rows, as EHRbase's default-limit"},
 			&cli.BoolFlag{Name: "legacy-sq-list", Usage: "list stored queries as EHRbase < 2.30 did ({versions: [...]} without q)"},
+			&cli.StringFlag{Name: "fixed-time", Usage: "freeze the clock at `RFC3339` time, so answers are byte-identical between runs"},
 			&cli.StringFlag{Name: "url-file", Usage: "write the URL JSON atomically to `FILE` once the server accepts connections"},
 		},
 		Action: runMockCDR,
@@ -106,6 +107,13 @@ func runMockCDR(c *cli.Context) error {
 	}
 	if c.IsSet("default-limit") {
 		cfg.DefaultLimit = c.Int("default-limit")
+	}
+	if ft := c.String("fixed-time"); ft != "" {
+		t, err := time.Parse(time.RFC3339, ft)
+		if err != nil {
+			return usagef("--fixed-time: %q is not an RFC 3339 time (e.g. 2026-03-01T09:00:00Z)", ft)
+		}
+		cfg.FixedTime = t
 	}
 	if c.Bool("legacy-sq-list") {
 		cfg.LegacyStoredQueryList = true

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -53,4 +54,28 @@ func BenchmarkBulkPaged(b *testing.B) {
 			b.SetBytes(bytesRead / int64(b.N))
 		})
 	}
+}
+
+// BenchmarkServePage measures the server alone: one 1,000-row page of the
+// bulk fixture through the handler, without network or client decoding.
+func BenchmarkServePage(b *testing.B) {
+	s, err := New(Config{Auth: AuthConfig{Mode: AuthNone}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := s.Handler()
+	body, _ := json.Marshal(map[string]any{"q": FixtureAQL("BULK"), "offset": 5000, "fetch": 1000})
+	var n int64
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/ehrbase/rest/openehr/v1/query/aql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code)
+		}
+		n = int64(rec.Body.Len())
+	}
+	b.SetBytes(n)
 }

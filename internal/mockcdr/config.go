@@ -25,6 +25,9 @@ type Config struct {
 	Seed uint64 `yaml:"seed" json:"seed"`
 	// Clock, if set, replaces time.Now (meta._created, token expiry).
 	Clock func() time.Time `yaml:"-" json:"-"`
+	// FixedTime, if set and Clock is nil, freezes the clock at that instant
+	// so result sets are byte-identical between runs (for golden files).
+	FixedTime time.Time `yaml:"-" json:"fixed_time,omitempty"`
 	// Auth configures authentication.
 	Auth AuthConfig `yaml:"auth" json:"auth"`
 	// MaxFetch rejects fetch values above it with 422 (EHRbase max-fetch);
@@ -129,6 +132,7 @@ func ParseConfig(name string, data []byte) (Config, error) {
 		Config       `yaml:",inline"`
 		QueryTimeout string `yaml:"query_timeout"`
 		MaxDelay     string `yaml:"max_delay"`
+		FixedTime    string `yaml:"fixed_time"`
 	}
 	if err := yaml.UnmarshalWithOptions(data, &raw, yaml.Strict()); err != nil {
 		return Config{}, fmt.Errorf("%s:%s", name, yamlErrorPos(err))
@@ -140,6 +144,11 @@ func ParseConfig(name string, data []byte) (Config, error) {
 	}
 	if cfg.MaxDelay, err = parseDuration(raw.MaxDelay); err != nil {
 		return Config{}, fmt.Errorf("%s: max_delay: %v", name, err)
+	}
+	if raw.FixedTime != "" {
+		if cfg.FixedTime, err = time.Parse(time.RFC3339, raw.FixedTime); err != nil {
+			return Config{}, fmt.Errorf("%s: fixed_time: %q is not an RFC 3339 time", name, raw.FixedTime)
+		}
 	}
 	if err := cfg.validate(); err != nil {
 		return Config{}, fmt.Errorf("%s: %v", name, err)

@@ -1,6 +1,7 @@
 package mockcdr
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,11 +41,25 @@ auth:
 		{"fetch_precedence: max\n", "fetch_precedence"},
 		{"query_timeout: soon\n", "query_timeout"},
 		{"auth:\n  users:\n    - name: a:b\n", "auth.users[0].name"},
+		{"fixed_time: yesterday\n", "fixed_time"},
 	} {
 		_, err := ParseConfig("cdr.yaml", []byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: error %v, want %q", tc.yaml, err, tc.want)
 		}
+	}
+	// A fixed time makes answers byte-identical.
+	ft, err := ParseConfig("ft.yaml", []byte("fixed_time: 2026-03-01T09:00:00Z\nauth:\n  mode: none\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := start(t, Config{FixedTime: ft.FixedTime, Auth: ft.Auth})
+	if srv.now().Format(time.RFC3339) != "2026-03-01T09:00:00Z" {
+		t.Errorf("clock %v", srv.now())
+	}
+	a, b := aql(t, srv, FixtureAQL("Q1"), nil), aql(t, srv, FixtureAQL("Q1"), nil)
+	if !bytes.Equal(a.body, b.body) || !bytes.Contains(a.body, []byte(`"_created":"2026-03-01T09:00:00.000Z"`)) {
+		t.Errorf("answers differ or _created is not the fixed time: %.200s", a.body)
 	}
 	path := filepath.Join(t.TempDir(), "c.json")
 	os.WriteFile(path, []byte(`{"profile": "dips", "subscription_key": "k"}`), 0o600)

@@ -17,7 +17,7 @@ var fixedNow = time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
 // start serves a mock CDR for cfg on a loopback httptest server.
 func start(t testing.TB, cfg Config) *Server {
 	t.Helper()
-	if cfg.Clock == nil {
+	if cfg.Clock == nil && cfg.FixedTime.IsZero() {
 		cfg.Clock = func() time.Time { return fixedNow }
 	}
 	s, err := New(cfg)

@@ -60,6 +60,10 @@ func New(cfg Config) (*Server, error) {
 		cfg.LogLimit = 10000
 	}
 	now := cfg.Clock
+	if now == nil && !cfg.FixedTime.IsZero() {
+		fixed := cfg.FixedTime
+		now = func() time.Time { return fixed }
+	}
 	if now == nil {
 		now = time.Now
 	}
@@ -568,6 +572,7 @@ func (s *Server) peekPaging(x *exchange) {
 			}
 		}
 	}
+	var aql string
 	if x.r.Method == http.MethodGet {
 		q := x.r.URL.Query()
 		if q.Has("offset") {
@@ -576,11 +581,18 @@ func (s *Server) peekPaging(x *exchange) {
 		if q.Has("fetch") {
 			set(q.Get("fetch"), &e.FetchSent, &e.Fetch)
 		}
-		return
+		aql = q.Get("q")
+	} else {
+		var body map[string]any
+		if json.Unmarshal(x.body, &body) == nil {
+			set(body["offset"], &e.OffsetSent, &e.Offset)
+			set(body["fetch"], &e.FetchSent, &e.Fetch)
+			aql, _ = body["q"].(string)
+		}
 	}
-	var body map[string]any
-	if json.Unmarshal(x.body, &body) == nil {
-		set(body["offset"], &e.OffsetSent, &e.Offset)
-		set(body["fetch"], &e.FetchSent, &e.Fetch)
+	if aql != "" {
+		if pa, err := parseAQL(aql, s.profile.ColonParams); err == nil && s.cat.byKey[pa.key] != nil {
+			e.Fixture = s.cat.byKey[pa.key].ID
+		}
 	}
 }
