@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"os"
+	"os/exec"
 	"path"
 	"strings"
 	"time"
@@ -25,6 +26,21 @@ func init() {
 	scriptCmds["gencert"] = scriptGenCert
 	scriptCmds["mkpqx"] = scriptMkPQX
 	scriptCmds["pqxedit"] = scriptPQXEdit
+	scriptCmds["require"] = scriptRequire
+}
+
+// require TOOL... fails the script, with a clear message, when a program
+// the script needs (openssl for --signer-cmd) is not installed. It never
+// skips: .ci/run installs these tools.
+func scriptRequire(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: require TOOL...")
+	}
+	for _, tool := range args {
+		if _, err := exec.LookPath(tool); err != nil {
+			ts.Fatalf("%s is required by this script and was not found in PATH (Debian: apt-get install -y %s)", tool, tool)
+		}
+	}
 }
 
 // gencert NAME [CN] [PASSWORD] writes NAME.crt (PEM certificate), NAME.key
