@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pqxdev/pqx/internal/sign"
 )
@@ -67,10 +69,23 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 
+	// Verify in parallel, report in argument order.
+	reps := make([]*sign.Report, len(files))
+	errs := make([]error, len(files))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, f := range files {
+		g.Go(func() error {
+			reps[i], errs[i] = verifyFile(f, trust)
+			return nil
+		})
+	}
+	g.Wait()
+
 	code := 0
 	var reports []*sign.Report
-	for _, f := range files {
-		rep, err := verifyFile(f, trust)
+	for i, f := range files {
+		rep, err := reps[i], errs[i]
 		if err != nil {
 			// Not a package at all: report it like an invalid signature.
 			if !o.quiet {
