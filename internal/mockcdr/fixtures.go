@@ -24,7 +24,7 @@ type Param struct {
 
 // Fixture is one canned query of the registry.
 type Fixture struct {
-	// ID is the corpus id (Q1 … Q12, Q5b, BULK).
+	// ID is the corpus id (Q1 … Q12, Q5b), or EHRIDS, EXAMPLE, BULK.
 	ID string `json:"id"`
 	// Title says what the fixture exercises.
 	Title string `json:"title"`
@@ -239,6 +239,40 @@ var fixtures = []*Fixture{
 	},
 	{
 		ID: "Q12", Title: "invalid AQL", AQL: "SELECT asdf", Invalid: true,
+	},
+	{
+		ID: "EHRIDS", Title: "EHR ids, unaliased (the connector's TestConnection query)",
+		AQL:       "SELECT e/ehr_id/value FROM EHR e",
+		Columns:   []Column{{"#0", "/ehr_id/value"}},
+		EHRScoped: true,
+		rows: func(d *Dataset) []row {
+			var rs []row
+			for i, e := range d.EHRs {
+				rs = append(rs, row{ehr: i, cells: []any{e.ID}})
+			}
+			return rs
+		},
+	},
+	{
+		ID: "EXAMPLE", Title: "the reference's result-set example: high blood pressure with a DV_QUANTITY column",
+		AQL: "SELECT e/ehr_id/value AS ehr_id, " + bpTime + " AS measured_at, " +
+			bpData + "/items[at0004]/value/magnitude AS systolic, " + bpData + "/items[at0004]/value AS systolic_dv " +
+			bpFrom + " WHERE " + bpData + "/items[at0004]/value/magnitude >= $min_sys " + bpOrder,
+		Columns: []Column{colEhrID, {"measured_at", colBPTime.Path}, colSys,
+			{"systolic_dv", colSysDV.Path}},
+		Params:    []Param{{"min_sys", "number"}},
+		EHRScoped: true,
+		rows: func(d *Dataset) []row {
+			var rs []row
+			for _, o := range d.sortedBP() {
+				rs = append(rs, row{ehr: o.EHR, sys: o.Systolic, dia: o.Diastolic,
+					cells: []any{d.EHRs[o.EHR].ID, isoTime(o.Time), o.Systolic, dvQuantity(o.Systolic, "mm[Hg]")}})
+			}
+			return rs
+		},
+		where: func(_ *Dataset, r *row, p map[string]any) bool {
+			return r.sys >= p["min_sys"].(float64)
+		},
 	},
 	{
 		ID: "BULK", Title: "10,007 blood pressure rows for page-boundary cases",

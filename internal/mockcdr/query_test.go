@@ -219,6 +219,7 @@ func TestFixtures(t *testing.T) {
 		{"Q10", "#0,#1", len(d.Compositions)},
 		{"Q11", "template_id,n", 3},
 		{"BULK", "ehr_id,time,systolic,diastolic,position", 10007},
+		{"EHRIDS", "#0", 25},
 	} {
 		rs := get(tc.id, nil)
 		if got := cols(rs); got != tc.cols {
@@ -271,6 +272,16 @@ func TestFixtures(t *testing.T) {
 	}
 	if int(total) != len(d.Compositions) {
 		t.Errorf("Q11 counts sum to %v, want %d", total, len(d.Compositions))
+	}
+	// The reference's example: a scalar and a DV_QUANTITY of the same value.
+	ex := get("EXAMPLE", map[string]any{"query_parameters": map[string]any{"min_sys": 140}, "fetch": 2})
+	if len(ex.rows()) != 2 || ex.Columns[1].Name != "measured_at" {
+		t.Fatalf("EXAMPLE %v", ex)
+	}
+	for _, r := range ex.rows() {
+		if dv := r[3].(map[string]any); dv["magnitude"] != r[2] || r[2].(float64) < 140 {
+			t.Errorf("EXAMPLE row %v", r)
+		}
 	}
 	// Q5b is abnormal readings only.
 	for _, r := range get("Q5b", nil).rows() {
