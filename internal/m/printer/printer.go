@@ -87,6 +87,7 @@ type printer struct {
 	ci       int       // next comment to print
 	lastPos  token.Pos // source end of the last token printed
 	needNL   bool      // a line comment was written; the next output starts a new line
+	needBlk  bool      // with needNL: leave an empty line first (the source had one)
 
 	// flat mode: render on one line into buf, failing on anything that
 	// needs a line break or beyond limit bytes.
@@ -102,8 +103,13 @@ func (p *printer) write(s string) {
 	}
 	if p.needNL {
 		p.needNL = false
-		p.newline()
+		if p.needBlk {
+			p.blankLine()
+		} else {
+			p.newline()
+		}
 	}
+	p.needBlk = false
 	p.buf = append(p.buf, s...)
 	p.col += utf8.RuneCountInString(s)
 	if p.flat && len(p.buf) > p.limit {
@@ -170,7 +176,8 @@ func (p *printer) flush(pos token.Pos) {
 		c := p.comments[p.ci]
 		p.ci++
 		cl := p.line(c.Pos())
-		if p.lastPos.IsValid() && cl == p.line(p.lastPos) && !p.atLineStart() && !p.needNL {
+		own := !(p.lastPos.IsValid() && cl == p.line(p.lastPos) && !p.atLineStart() && !p.needNL)
+		if !own {
 			// A trailing comment stays on its line.
 			p.write(" ")
 			p.write(c.Text)
@@ -179,9 +186,7 @@ func (p *printer) flush(pos token.Pos) {
 				p.newline()
 			}
 			if p.lastPos.IsValid() && cl > p.line(p.lastPos)+1 && len(p.buf) > 0 && !p.afterOpen() && !p.endsWithBlankLine() {
-				p.trimTrailingSpace()
-				p.buf = append(p.buf, '\n')
-				p.newline()
+				p.newline() // at a line start, this leaves the line empty
 			}
 			p.writeComment(c)
 			switch {
@@ -198,6 +203,16 @@ func (p *printer) flush(pos token.Pos) {
 			p.needNL = true
 		}
 		p.lastPos = c.End()
+		// An empty line between an own-line comment and the code after it
+		// stays.
+		if next := p.ci; own && (next >= len(p.comments) || p.comments[next].Pos() >= pos) && pos.IsValid() &&
+			p.line(pos) > p.line(c.End())+1 {
+			if p.needNL {
+				p.needBlk = true
+			} else if p.atLineStart() && !p.endsWithBlankLine() {
+				p.newline() // at a line start, this leaves the line empty
+			}
+		}
 	}
 }
 
@@ -309,9 +324,15 @@ func (p *printer) document(doc ast.Document) {
 		p.write(" ")
 		p.ident(d.Name)
 		p.token(d.Semi, ";")
-		for _, m := range d.Members {
+		for i, m := range d.Members {
 			p.flushTrailing(m.Pos())
-			p.blankLine()
+			// Members are separated by one empty line where the source
+			// has one (or more), and always before the first member.
+			if i == 0 || p.blankBefore(m) {
+				p.blankLine()
+			} else {
+				p.newline()
+			}
 			p.member(m)
 		}
 		p.flush(d.EOF + 1)
@@ -472,11 +493,49 @@ func (p *printer) exprReserve(x ast.Expr, reserve int) {
 		}
 		p.exprReserve(x.X, reserve)
 	case *ast.BinaryExpr:
-		p.expr(x.X)
-		p.write(" ")
-		p.token(x.OpPos, x.Op.String())
-		p.write(" ")
-		p.exprReserve(x.Y, reserve)
+		if p.flat || p.tryFlat(x, reserve) {
+			if p.flat {
+				p.expr(x.X)
+				p.write(" " + x.Op.String() + " ")
+				p.exprReserve(x.Y, reserve)
+			}
+			return
+		}
+		if isBlock(x.Y) {
+			// `x meta [` … `]`: the block breaks itself.
+			if _, ok := x.X.(*ast.BinaryExpr); !ok {
+				p.expr(x.X)
+				p.write(" ")
+				p.token(x.OpPos, x.Op.String())
+				p.write(" ")
+				p.exprReserve(x.Y, reserve)
+				return
+			}
+		}
+		// Too long: break before each operator of the chain of equal
+		// precedence, continuation lines indented once.
+		chain := []*ast.BinaryExpr{x}
+		for {
+			l, ok := chain[0].X.(*ast.BinaryExpr)
+			if !ok || l.Op.Precedence() != x.Op.Precedence() {
+				break
+			}
+			chain = append([]*ast.BinaryExpr{l}, chain...)
+		}
+		p.expr(chain[0].X)
+		p.indent++
+		for i, b := range chain {
+			p.flush(b.OpPos)
+			p.newline()
+			p.token(b.OpPos, b.Op.String())
+			p.write(" ")
+			r := 0
+			if i == len(chain)-1 {
+				r = reserve
+			}
+			p.exprReserve(b.Y, r)
+		}
+		p.indent--
 	case *ast.TypeExpr:
 		p.token(x.Type, "type ")
 		p.exprReserve(x.X, reserve)
@@ -714,11 +773,58 @@ func (p *printer) ifExpr(x *ast.IfExpr, reserve int) {
 }
 
 func (p *printer) params(lparen token.Pos, params []*ast.Param, rparen token.Pos) {
+	if !p.flat && len(params) > 0 && !p.paramsFit(lparen, params, rparen) {
+		// One parameter per line.
+		p.token(lparen, "(")
+		p.indent++
+		for i, prm := range params {
+			if i > 0 {
+				p.write(",")
+				p.flushTrailing(prm.Pos())
+			}
+			p.newline()
+			p.param(prm)
+		}
+		p.flushTrailing(rparen)
+		p.flushBefore(rparen)
+		p.indent--
+		p.newline()
+		p.token(rparen, ")")
+		return
+	}
 	p.token(lparen, "(")
 	for i, prm := range params {
 		if i > 0 {
 			p.write(", ")
 		}
+		p.param(prm)
+	}
+	p.token(rparen, ")")
+}
+
+// paramsFit reports whether the parameter list fits on the current line
+// (leaving room for a short return type) and holds no comments.
+func (p *printer) paramsFit(lparen token.Pos, params []*ast.Param, rparen token.Pos) bool {
+	if lparen.IsValid() && rparen.IsValid() && p.hasComment(lparen, rparen) {
+		return false
+	}
+	width := p.cfg.Width - p.col - 2 - 12
+	for _, prm := range params {
+		q := &printer{cfg: p.cfg, flat: true, limit: 4 * p.cfg.Width}
+		q.param(prm)
+		if q.failed {
+			return false
+		}
+		width -= utf8.RuneCount(q.buf) + 2
+		if width < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *printer) param(prm *ast.Param) {
+	{
 		if prm.Optional.IsValid() {
 			p.token(prm.Optional, "optional ")
 		}
@@ -729,7 +835,6 @@ func (p *printer) params(lparen token.Pos, params []*ast.Param, rparen token.Pos
 			p.expr(prm.Type)
 		}
 	}
-	p.token(rparen, ")")
 }
 
 func (p *printer) function(x *ast.FunctionExpr, reserve int) {
