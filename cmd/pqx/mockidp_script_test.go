@@ -41,7 +41,7 @@ var idpScripts sync.Map // *testscript.TestScript → *idpScript
 
 func scriptMockIDP(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: mockidp start|attach|fault|authorize|clock|reset|journal|count|login|refresh|client-credentials ...")
+		ts.Fatalf("usage: mockidp start|attach|fault|authorize|clock|reset|journal|count|summary|login|refresh|client-credentials ...")
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
@@ -102,6 +102,14 @@ func scriptMockIDP(ts *testscript.TestScript, neg bool, args []string) {
 		if (n == want) == neg {
 			ts.Fatalf("mockidp count: %d journal entries match %q, want %s%d", n, args[0], map[bool]string{true: "not ", false: ""}[neg], want)
 		}
+	case "summary":
+		var sum mockidp.Summary
+		resp, err := st.hc.Get(st.ep.Control + "/summary")
+		ts.Check(err)
+		err = json.NewDecoder(resp.Body).Decode(&sum)
+		resp.Body.Close()
+		ts.Check(err)
+		fmt.Fprint(ts.Stdout(), sum.String())
 	case "login":
 		st.login(ts, neg, args)
 	case "refresh":

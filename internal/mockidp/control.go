@@ -17,6 +17,7 @@ import (
 //	GET    /_mock/                endpoints and profile name
 //	GET    /_mock/profile         the effective profile
 //	GET    /_mock/journal?grep=RE the journal as JSON lines
+//	GET    /_mock/summary         the journal summarized (Summary)
 //	POST   /_mock/faults          install a Fault (JSON); GET lists, DELETE clears
 //	POST   /_mock/authorize       queue AuthorizeOutcome(s) (JSON object or array)
 //	GET    /_mock/clock           {"now":..., "frozen":...}
@@ -82,6 +83,8 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "application/x-ndjson")
 		_, _ = s.journal.WriteJSONLines(w, re)
+	case "/summary":
+		reply(Summarize(s.journal.Entries()))
 	case "/faults":
 		switch r.Method {
 		case http.MethodPost:

@@ -212,6 +212,10 @@ clients:
 users:
   - sub: bob
     email: bob@example.test
+start_time: 2026-03-01T09:00:00Z
+max_real_delay: 2s
+vars:
+  server: aus123
 `), 0o644)
 	cfg, err := LoadConfig(good)
 	if err != nil {
@@ -223,6 +227,13 @@ users:
 	}
 	if p := srv.Profile(); p.Name != "okta" || p.Refresh.ReuseInterval.D() != 5*time.Second || p.Refresh.Idle.D() != 7*24*time.Hour {
 		t.Errorf("override: %+v", p.Refresh)
+	}
+	if !srv.Clock().Frozen() || !srv.Clock().Now().Equal(testStart) || cfg.MaxRealDelay.D() != 2*time.Second {
+		t.Errorf("start_time %v, max_real_delay %v", srv.Clock().Now(), cfg.MaxRealDelay)
+	}
+	srv.SetURL("http://127.0.0.1:1")
+	if got := srv.Endpoints().Token; got != "http://127.0.0.1:1/oauth2/aus123/v1/token" {
+		t.Errorf("vars: token endpoint %s", got)
 	}
 	for text, want := range map[string]string{
 		"profile: okta\nclientz: []\n":                     "idp.yaml:2:1",

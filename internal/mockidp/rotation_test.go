@@ -198,6 +198,10 @@ func TestParallelRefresh(t *testing.T) {
 				}
 			}
 			got.distinct = len(rts)
+			// Summarize reports the same token presented n times.
+			if sum := Summarize(e.srv.Journal().Entries()); len(sum.Reused) != 1 || len(sum.Reused[0].Seqs) != n {
+				t.Errorf("summary: %s", sum)
+			}
 			var parts []string
 			for _, k := range sortedKeys(reasons) {
 				parts = append(parts, fmt.Sprintf("%s*%d", k, reasons[k]))

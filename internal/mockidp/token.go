@@ -576,7 +576,8 @@ func (s *Server) resolveAudience(c *Client, scope []string, form url.Values, cc 
 			if cc {
 				return nil, false, invalidRequest("param_missing", "audience is missing; client_credentials needs the API identifier as audience=")
 			}
-			return []string{s.Issuer() + "/userinfo"}, false, nil
+			// Auth0: without an API the token only serves /userinfo.
+			return []string{strings.TrimSuffix(s.Issuer(), "/") + "/userinfo"}, false, nil
 		}
 		if !known(a) {
 			if spec := p.Audience.UnknownError; spec != "" {
