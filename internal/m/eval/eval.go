@@ -3,7 +3,6 @@ package eval
 import (
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/pqxdev/pqx/internal/m/ast"
 	"github.com/pqxdev/pqx/internal/m/token"
@@ -17,16 +16,29 @@ type scope struct {
 	exclude int // index hidden from non-inclusive lookups; -1 for none
 	parent  *scope
 	global  *Environment // set on the root scope only
+	index   map[string]int // built on first lookup in large frames
 }
 
 func (s *scope) lookup(name string, inclusive bool) *Lazy {
 	for ; s != nil; s = s.parent {
-		for i := len(s.names) - 1; i >= 0; i-- {
-			if s.names[i] == name {
-				if i == s.exclude && !inclusive {
-					break
+		if len(s.names) > 16 {
+			if s.index == nil {
+				s.index = make(map[string]int, len(s.names))
+				for i, n := range s.names {
+					s.index[n] = i
 				}
+			}
+			if i, ok := s.index[name]; ok && (i != s.exclude || inclusive) {
 				return s.vals[i]
+			}
+		} else {
+			for i := len(s.names) - 1; i >= 0; i-- {
+				if s.names[i] == name {
+					if i == s.exclude && !inclusive {
+						break
+					}
+					return s.vals[i]
+				}
 			}
 		}
 		if s.global != nil {
@@ -101,6 +113,9 @@ func (th *Thread) eval(e ast.Expr, sc *scope) (Value, error) {
 		return th.evalRecord(x, sc), nil
 	case *ast.LetExpr:
 		inner := th.bindFields(x.Vars, sc)
+		if dupName(inner.names) {
+			return nil, Errorf("A variable is defined more than once in the let expression at %s.", th.pos(x.Let))
+		}
 		return th.eval(x.Body, inner)
 	case *ast.IfExpr:
 		c, err := th.eval(x.Cond, sc)
@@ -237,12 +252,19 @@ func (th *Thread) bindFields(fields []*ast.Field, sc *scope) *scope {
 	for i, f := range fields {
 		names[i] = f.Name.Name
 	}
+	var index map[string]int // shared by the sibling scopes of a large frame
+	if len(fields) > 16 {
+		index = make(map[string]int, len(fields))
+		for i, n := range names {
+			index[n] = i
+		}
+	}
 	for i, f := range fields {
-		own := &scope{names: names, vals: vals, exclude: i, parent: sc}
+		own := &scope{names: names, vals: vals, exclude: i, parent: sc, index: index}
 		expr := f.Value
 		vals[i] = Defer(func(th *Thread) (Value, error) { return th.eval(expr, own) })
 	}
-	return &scope{names: names, vals: vals, exclude: -1, parent: sc}
+	return &scope{names: names, vals: vals, exclude: -1, parent: sc, index: index}
 }
 
 func (th *Thread) evalRecord(x *ast.RecordExpr, sc *scope) Value {
@@ -839,5 +861,3 @@ func (th *Thread) fieldSpecs(specs []*ast.FieldSpec, sc *scope) ([]TypeField, er
 	}
 	return fields, nil
 }
-
-var _ = strings.TrimSpace

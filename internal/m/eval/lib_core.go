@@ -3,7 +3,6 @@ package eval
 import (
 	"encoding/base64"
 	"math"
-	"strings"
 	"time"
 )
 
@@ -299,6 +298,3 @@ func registerPrimitiveTypes() {
 		registerValue(n, Prim(b).Named(n))
 	}
 }
-
-// lowerFirst is used by option-record readers for case-insensitive names.
-func lowerFirst(s string) string { return strings.ToLower(s) }

@@ -6,8 +6,7 @@ package eval
 const (
 	missingError     = 0
 	missingIgnore    = 1
-	missingUseNull   = 2
-	missingFieldName = "MissingField"
+	missingUseNull = 2
 )
 
 func init() {

@@ -279,3 +279,13 @@ func TestTraceAndPackageHooks(t *testing.T) {
 		t.Errorf("traces %v", traces)
 	}
 }
+
+func TestLibSplitter(t *testing.T) {
+	runCases(t, []evalCase{
+		{src: `Splitter.SplitByNothing()("a,b")`, want: `{"a,b"}`},
+		{src: `Splitter.SplitTextByDelimiter(",")("a,b,,c")`, want: `{"a", "b", "", "c"}`},
+		{src: `Splitter.SplitTextByDelimiter(",", QuoteStyle.Csv)("a,""b,c"",d")`, want: `{"a", "b,c", "d"}`},
+		{src: `Splitter.SplitTextByAnyDelimiter({",", ";"})("a,b;c")`, want: `{"a", "b", "c"}`},
+		{src: `Combiner.CombineTextByDelimiter("-")({"a", "b"})`, want: `"a-b"`},
+	})
+}

@@ -1,7 +1,5 @@
 package eval
 
-import "strconv"
-
 // List is an M list. Items are lazy: an erroring item fails only when it is
 // accessed.
 type List struct {
@@ -63,5 +61,3 @@ func (l *List) Concat(o *List) *List {
 func indexErr(i int) error {
 	return NewError("Expression.Error", "There weren't enough elements in the enumeration to complete the operation.")
 }
-
-var _ = strconv.Itoa

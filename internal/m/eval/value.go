@@ -14,7 +14,6 @@
 package eval
 
 import (
-	"math"
 	"time"
 )
 
@@ -121,13 +120,10 @@ type binData struct {
 
 // Constructors for the simple kinds.
 var (
-	NullValue  Value = Null{}
-	True       Value = Logical{B: true}
-	False      Value = Logical{B: false}
-	EmptyText  Value = Text{}
-	emptyMeta        = (*Record)(nil)
-	nanValue         = Number{F: math.NaN()}
-	zeroNumber       = Number{}
+	NullValue Value = Null{}
+	True      Value = Logical{B: true}
+	False     Value = Logical{B: false}
+	EmptyText Value = Text{}
 )
 
 // Bool returns the M logical for b.
