@@ -15,7 +15,7 @@ type scope struct {
 	vals    []*Lazy
 	exclude int // index hidden from non-inclusive lookups; -1 for none
 	parent  *scope
-	global  *Environment // set on the root scope only
+	global  *Environment   // set on the root scope only
 	index   map[string]int // built on first lookup in large frames
 }
 

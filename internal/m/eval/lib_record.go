@@ -4,8 +4,8 @@ package eval
 
 // MissingField options.
 const (
-	missingError     = 0
-	missingIgnore    = 1
+	missingError   = 0
+	missingIgnore  = 1
 	missingUseNull = 2
 )
 
