@@ -407,3 +407,20 @@ func TestRequestShape(t *testing.T) {
 		t.Errorf("json body: %d %s", resp.StatusCode, en.Reason)
 	}
 }
+
+func TestDurationText(t *testing.T) {
+	for in, want := range map[string]string{"60s": "1m", "90s": "1m30s", "1h": "1h", "75m": "1h15m", "90d": "90d", "0": "0s", "3599": "59m59s"} {
+		d, err := ParseDuration(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Duration(d).String(); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+	for _, bad := range []string{"", "-1s", "xd", "5 minutes"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", bad)
+		}
+	}
+}

@@ -21,7 +21,15 @@ func (d Duration) String() string {
 	if t != 0 && t%(24*time.Hour) == 0 {
 		return strconv.FormatInt(int64(t/(24*time.Hour)), 10) + "d"
 	}
-	return t.String()
+	// 1h0m0s reads better as 1h, and 1m0s as 1m.
+	str := t.String()
+	if strings.HasSuffix(str, "m0s") {
+		str = strings.TrimSuffix(str, "0s")
+	}
+	if strings.HasSuffix(str, "h0m") {
+		str = strings.TrimSuffix(str, "0m")
+	}
+	return str
 }
 
 // MarshalText implements encoding.TextMarshaler.

@@ -1,0 +1,9 @@
+//go:build !unix
+
+package mockidp
+
+import "time"
+
+// cpuTime is not measured here; the benchmarks then report wall-clock
+// rates only.
+func cpuTime() time.Duration { return 0 }
