@@ -117,7 +117,9 @@ func (p *printer) write(s string) {
 	}
 }
 
-// newline ends the line and indents the next one.
+// newline ends the line and indents the next one. At the start of a line
+// (after a comment, say) it only re-indents, so that breaking twice never
+// leaves an unintended empty line.
 func (p *printer) newline() {
 	if p.flat {
 		p.failed = true
@@ -125,17 +127,20 @@ func (p *printer) newline() {
 	}
 	p.needNL = false
 	p.trimTrailingSpace()
-	p.buf = append(p.buf, '\n')
+	if len(p.buf) > 0 && p.buf[len(p.buf)-1] != '\n' {
+		p.buf = append(p.buf, '\n')
+	}
 	for i := 0; i < p.indent*p.cfg.Indent; i++ {
 		p.buf = append(p.buf, ' ')
 	}
 	p.col = p.indent * p.cfg.Indent
 }
 
-// blankLine ends the line and leaves one empty line.
+// blankLine ends the line and leaves one empty line (just one, also when
+// the output already ends with an empty line).
 func (p *printer) blankLine() {
 	p.newline()
-	if p.flat {
+	if p.flat || len(p.buf) == 0 || p.endsWithBlankLine() {
 		return
 	}
 	p.trimTrailingSpace()
@@ -186,7 +191,7 @@ func (p *printer) flush(pos token.Pos) {
 				p.newline()
 			}
 			if p.lastPos.IsValid() && cl > p.line(p.lastPos)+1 && len(p.buf) > 0 && !p.afterOpen() && !p.endsWithBlankLine() {
-				p.newline() // at a line start, this leaves the line empty
+				p.blankLine()
 			}
 			p.writeComment(c)
 			switch {
@@ -210,7 +215,7 @@ func (p *printer) flush(pos token.Pos) {
 			if p.needNL {
 				p.needBlk = true
 			} else if p.atLineStart() && !p.endsWithBlankLine() {
-				p.newline() // at a line start, this leaves the line empty
+				p.blankLine()
 			}
 		}
 	}
