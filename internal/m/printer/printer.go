@@ -53,7 +53,8 @@ func (cfg Config) Fprint(w io.Writer, fset *token.FileSet, doc ast.Document) err
 }
 
 // Source formats a complete M document: it parses src (keeping comments)
-// and prints it. It returns the parse errors if src does not parse.
+// and prints it, keeping a leading byte-order mark. It returns the parse
+// errors if src does not parse.
 func Source(filename string, src []byte) ([]byte, error) {
 	fset := token.NewFileSet()
 	doc, err := parser.ParseFile(fset, filename, src, parser.ParseComments)
@@ -61,6 +62,11 @@ func Source(filename string, src []byte) ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
+	// A byte-order mark is kept: Visual Studio writes one and about half
+	// of real connector files have it.
+	if bytes.HasPrefix(src, []byte("\ufeff")) {
+		b.WriteString("\ufeff")
+	}
 	if err := Fprint(&b, fset, doc); err != nil {
 		return nil, err
 	}

@@ -123,3 +123,10 @@ func TestPrintConstructedTree(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestSourceKeepsBOM(t *testing.T) {
+	out, err := Source("b.pq", []byte("\ufeff1+2"))
+	if err != nil || string(out) != "\ufeff1 + 2\n" {
+		t.Errorf("got %q, %v", out, err)
+	}
+}

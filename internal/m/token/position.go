@@ -114,6 +114,9 @@ func (f *File) Position(p Pos) Position {
 		i = 0
 	}
 	start := lines[i]
+	if i == 0 && hasBOM(f.src) && off >= 3 {
+		start = 3 // the byte-order mark is not a column
+	}
 	return Position{
 		Filename: f.name,
 		Offset:   off,
@@ -133,6 +136,9 @@ func (f *File) LineText(n int) string {
 	if n < len(lines) {
 		end = lines[n]
 	}
+	if n == 1 && hasBOM(f.src) {
+		start = 3
+	}
 	s := f.src[start:end]
 	// Trim the terminator: CRLF, CR, LF, NEL, LS, PS.
 	for len(s) > 0 {
@@ -148,6 +154,10 @@ func (f *File) LineText(n int) string {
 		break
 	}
 	return string(s)
+}
+
+func hasBOM(b []byte) bool {
+	return len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF
 }
 
 // computeLines records line starts. M's new-line characters are CR, LF,

@@ -57,3 +57,14 @@ func TestPositions(t *testing.T) {
 		t.Error("NoPos")
 	}
 }
+
+func TestBOMIsNotAColumn(t *testing.T) {
+	fset := NewFileSet()
+	f := fset.AddFile("bom.pq", []byte("\ufeffab\ncd"))
+	if p := f.Position(f.Pos(4)); p.Line != 1 || p.Column != 2 {
+		t.Errorf("got %v, want 1:2", p)
+	}
+	if got := f.LineText(1); got != "ab" {
+		t.Errorf("LineText(1) = %q", got)
+	}
+}
