@@ -168,6 +168,10 @@ type ErrorRules struct {
 	MissingSecret string `yaml:"missing_secret" json:"missing_secret,omitempty"`
 	// MissingSecretDescription replaces error_description for that case.
 	MissingSecretDescription string `yaml:"missing_secret_description" json:"missing_secret_description,omitempty"`
+	// Descriptions replace error_description by decision reason with the
+	// IDP's own wording ("refresh_reused": "Maximum allowed refresh token
+	// reuse exceeded"); the hint then goes to error_hint.
+	Descriptions map[string]string `yaml:"descriptions" json:"descriptions,omitempty"`
 	// Vendor adds vendor fields to errors: "entra" (error_codes, trace_id,
 	// correlation_id, timestamp, AADSTS descriptions).
 	Vendor string `yaml:"vendor" json:"vendor,omitempty"`

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // claimsOf decodes a JWT payload without verifying it (tests verify
@@ -157,6 +159,13 @@ func TestKeycloakQuirks(t *testing.T) {
 	if cc.str("refresh_token") != "" || cc.body["refresh_expires_in"] != 0.0 {
 		t.Errorf("client_credentials: %s", cc.raw)
 	}
+	// Keycloak's wording in error_description, the hint beside it.
+	rt := tr.str("refresh_token")
+	e.refresh(rt)
+	reuse := e.refresh(rt)
+	if reuse.str("error_description") != "Maximum allowed refresh token reuse exceeded" || !strings.Contains(reuse.str("error_hint"), "already rotated") {
+		t.Errorf("reuse error: %s", reuse.raw)
+	}
 }
 
 func TestOktaQuirks(t *testing.T) {
@@ -288,5 +297,25 @@ func TestEnforcedRateLimit(t *testing.T) {
 	// Okta allows 4 token requests per second.
 	if fmt.Sprint(got) != "[200 200 200 200 429 200]" {
 		t.Errorf("statuses %v", got)
+	}
+}
+
+// TestGoogleTestingProfileInSync keeps google-testing a copy of google
+// that differs only in the 7-day absolute refresh lifetime.
+func TestGoogleTestingProfileInSync(t *testing.T) {
+	g, err := LoadProfile("google")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gt, err := LoadProfile("google-testing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gt.Refresh.Absolute.D() != 7*24*time.Hour {
+		t.Errorf("absolute %s", gt.Refresh.Absolute)
+	}
+	gt.Name, gt.Description, gt.Refresh.Absolute = g.Name, g.Description, g.Refresh.Absolute
+	if diff := cmp.Diff(g, gt); diff != "" {
+		t.Errorf("google-testing drifted from google (-google +testing):\n%s", diff)
 	}
 }

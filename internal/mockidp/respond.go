@@ -144,6 +144,9 @@ func (x *exchange) fail(err *Error) {
 			desc = p.Errors.BadRefreshDescription
 		}
 	}
+	if d, ok := p.Errors.Descriptions[err.Reason]; ok && desc == "" {
+		desc = d
+	}
 	if desc == "" {
 		desc = err.Hint
 	}
