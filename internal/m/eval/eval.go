@@ -368,15 +368,59 @@ func (th *Thread) closure(x *ast.FunctionExpr, sc *scope) (Value, error) {
 	f := &Function{Params: params, Return: ret}
 	f.Impl = func(th *Thread, args []Value) (Value, error) {
 		if len(args) == 1 {
-			// One allocation for the common one-parameter frame (each, _).
-			fr := &frame1{l: Lazy{v: args[0], state: lazyDone}}
-			fr.vals[0] = &fr.l
-			fr.sc = scope{names: names, vals: fr.vals[:], exclude: -1, parent: sc}
-			return th.eval(body, &fr.sc)
+			return th.call1(body, names, sc, args[0])
 		}
 		return th.eval(body, &scope{names: names, vals: eagerLazies(args), exclude: -1, parent: sc})
 	}
+	if len(params) == 1 {
+		f.impl1 = func(th *Thread, arg Value) (Value, error) { return th.call1(body, names, sc, arg) }
+	}
 	return f, nil
+}
+
+// call1 evaluates a one-parameter function body. When the body cannot
+// capture its scope (it creates no closures and no lazy let, record or list
+// entries), the frame is recycled after the call, so mapping a function
+// over a large list allocates no frames.
+func (th *Thread) call1(body ast.Expr, names []string, sc *scope, arg Value) (Value, error) {
+	simple := th.simpleBody(body)
+	var fr *frame1
+	if n := len(th.frames); simple && n > 0 {
+		fr, th.frames = th.frames[n-1], th.frames[:n-1]
+	} else {
+		fr = new(frame1)
+	}
+	fr.l = Lazy{v: arg, state: lazyDone}
+	fr.vals[0] = &fr.l
+	fr.sc = scope{names: names, vals: fr.vals[:], exclude: -1, parent: sc}
+	v, err := th.eval(body, &fr.sc)
+	if simple {
+		*fr = frame1{}
+		th.frames = append(th.frames, fr)
+	}
+	return v, err
+}
+
+// simpleBody reports whether evaluating e can leave no reference to its
+// scope behind: it contains no function, each, let, record or list
+// expression (the constructs that create closures or deferred entries).
+func (th *Thread) simpleBody(e ast.Expr) bool {
+	if s, ok := th.simple[e]; ok {
+		return s
+	}
+	simple := true
+	ast.Inspect(e, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FunctionExpr, *ast.EachExpr, *ast.LetExpr, *ast.RecordExpr, *ast.ListExpr:
+			simple = false
+		}
+		return simple
+	})
+	if th.simple == nil {
+		th.simple = map[ast.Expr]bool{}
+	}
+	th.simple[e] = simple
+	return simple
 }
 
 func (th *Thread) evalInvoke(x *ast.InvokeExpr, sc *scope) (Value, error) {

@@ -7,7 +7,8 @@ type Function struct {
 	Params   []Param // declared parameters
 	Return   *Type   // declared return type; nil means any
 	Impl     func(th *Thread, args []Value) (Value, error)
-	ascribed *Type // type set by Value.ReplaceType
+	impl1    func(th *Thread, arg Value) (Value, error) // optional one-argument fast path
+	ascribed *Type                                      // type set by Value.ReplaceType
 	meta     *Record
 }
 
@@ -66,14 +67,8 @@ func Call(th *Thread, f *Function, args []Value) (Value, error) {
 		args = padded
 	}
 	for i, p := range f.Params {
-		if p.Type != nil && p.Type.Base != BaseAny {
-			t := p.Type
-			if p.Optional {
-				t = t.AsNullable()
-			}
-			if !t.Conforms(args[i]) {
-				return nil, convertErr(args[i], t)
-			}
+		if err := checkParam(p, args[i]); err != nil {
+			return nil, err
 		}
 	}
 	if err := th.enter(); err != nil {
@@ -81,6 +76,41 @@ func Call(th *Thread, f *Function, args []Value) (Value, error) {
 	}
 	v, err := f.Impl(th, args)
 	th.leave()
+	return f.checkReturn(v, err)
+}
+
+// call1 calls f with one argument, without allocating an argument slice
+// when f has a one-argument fast path (closures such as `each`).
+func call1(th *Thread, f *Function, arg Value) (Value, error) {
+	if f.impl1 == nil || len(f.Params) != 1 {
+		return Call(th, f, []Value{arg})
+	}
+	if err := checkParam(f.Params[0], arg); err != nil {
+		return nil, err
+	}
+	if err := th.enter(); err != nil {
+		return nil, err
+	}
+	v, err := f.impl1(th, arg)
+	th.leave()
+	return f.checkReturn(v, err)
+}
+
+func checkParam(p Param, v Value) error {
+	if p.Type == nil || p.Type.Base == BaseAny {
+		return nil
+	}
+	t := p.Type
+	if p.Optional {
+		t = t.AsNullable()
+	}
+	if !t.Conforms(v) {
+		return convertErr(v, t)
+	}
+	return nil
+}
+
+func (f *Function) checkReturn(v Value, err error) (Value, error) {
 	if err != nil {
 		return nil, err
 	}

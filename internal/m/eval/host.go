@@ -187,6 +187,8 @@ type Thread struct {
 	fset     *token.FileSet
 	webCache webCache
 	literals map[*ast.Literal]Value // decoded literals, so loops do not re-parse
+	simple   map[ast.Expr]bool      // function bodies that cannot capture their frame
+	frames   []*frame1              // recycled one-parameter frames
 	depth    int
 	steps    int64
 }

@@ -386,7 +386,7 @@ func init() {
 			return NewList(vals...), nil
 		}),
 		builtin("List.Sum", "list as list, optional precision as nullable number", func(th *Thread, a []Value) (Value, error) {
-			return fold(th, a[0].(*List), func(acc, v Value) (Value, error) { return arith(tokADD, acc, v) })
+			return sum(th, a[0].(*List))
 		}),
 		builtin("List.Max", "list as list, optional default as any, optional comparisonCriteria as any, optional includeNulls as nullable logical", func(th *Thread, a []Value) (Value, error) {
 			return extreme(th, a[0].(*List), a[1], 1)
@@ -680,6 +680,33 @@ func nonNull(th *Thread, l *List) ([]Value, error) {
 		}
 	}
 	return out, nil
+}
+
+// sum adds numbers in a float64 (boxing once), and falls back to the +
+// operator for durations.
+func sum(th *Thread, l *List) (Value, error) {
+	total, n := 0.0, 0
+	for i, it := range l.items {
+		v, err := th.force(it)
+		if err != nil {
+			return nil, err
+		}
+		switch x := v.(type) {
+		case Null:
+		case Number:
+			total += x.F
+			n++
+		default:
+			if n == 0 {
+				return fold(th, NewLazyList(l.items[i:]), func(acc, v Value) (Value, error) { return arith(tokADD, acc, v) })
+			}
+			return nil, opErr("+", Num(total), v)
+		}
+	}
+	if n == 0 {
+		return NullValue, nil
+	}
+	return Num(total), nil
 }
 
 func fold(th *Thread, l *List, f func(acc, v Value) (Value, error)) (Value, error) {

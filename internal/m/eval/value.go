@@ -287,7 +287,7 @@ func (l *Lazy) Force(th *Thread) (Value, error) {
 	if l.mapFn != nil {
 		v, err = th.force(l.mapSrc)
 		if err == nil {
-			v, err = Call(th, l.mapFn, []Value{v})
+			v, err = call1(th, l.mapFn, v)
 		}
 	} else {
 		v, err = l.fn(th)
