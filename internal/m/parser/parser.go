@@ -39,7 +39,10 @@ type parser struct {
 	depth      int
 
 	srcStr string // one immutable copy of src; names are substrings of it
-	a      arena
+	// runaway is set when a text, quoted identifier or comment runs to the
+	// end of the file; errors at EOF are then consequences, not news.
+	runaway bool
+	a       arena
 }
 
 func (p *parser) init(file *token.File, mode Mode) {
@@ -55,7 +58,12 @@ func (p *parser) init(file *token.File, mode Mode) {
 // tokenize scans the whole file into p.toks and matches brackets.
 func (p *parser) tokenize() {
 	var s scanner.Scanner
-	s.Init(p.file, func(pos token.Pos, msg string) { p.errorAt(pos, msg) }, scanner.ScanComments)
+	s.Init(p.file, func(pos token.Pos, msg string) {
+		if strings.HasSuffix(msg, "not terminated") {
+			p.runaway = true
+		}
+		p.errorAt(pos, msg)
+	}, scanner.ScanComments)
 	p.toks = make([]tok, 0, len(p.src)/4+16) // dense M runs about 5 bytes per token
 	var stack []int32
 	for {
@@ -196,6 +204,9 @@ func (p *parser) error(msg string) {
 	p.lastErrIdx = p.i
 	if p.tok == token.ILLEGAL {
 		return // the scanner has reported the bad token itself
+	}
+	if p.tok == token.EOF && p.runaway {
+		return // an unterminated text or comment swallowed the rest
 	}
 	p.errorAt(p.cur(), msg)
 }
