@@ -250,6 +250,14 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		x.e.Effects = append(x.e.Effects, "scripted outcome "+out.Action)
 	}
 	user := s.users[0]
+	if hint := q.Get("login_hint"); hint != "" && out.Subject == "" {
+		// Sign in as the user the client suggests, if there is one.
+		for _, u := range s.users {
+			if u.Subject == hint || u.Email != "" && strings.EqualFold(u.Email, hint) {
+				user = u
+			}
+		}
+	}
 	if out.Subject != "" {
 		user = User{Subject: out.Subject}
 		for _, u := range s.users {

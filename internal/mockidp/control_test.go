@@ -302,3 +302,18 @@ func TestAutoRegister(t *testing.T) {
 		t.Errorf("client %+v", c)
 	}
 }
+
+func TestLoginHintAndAssertion(t *testing.T) {
+	e := newEnv(t, Config{Users: []User{{Subject: "alice"}, {Subject: "bob", Email: "Bob@example.test"}}})
+	q := authQuery(testVerifier)
+	q.Set("login_hint", "bob@example.test")
+	tr := e.redeem(e.code(q), testVerifier)
+	if sub := claimsOf(t, tr.str("id_token"))["sub"]; sub != "bob" {
+		t.Errorf("login_hint: sub %v", sub)
+	}
+	a := e.token(url.Values{"grant_type": {"client_credentials"}, "client_id": {DefaultServiceClient},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {"eyJ..."}}, "")
+	if a.status != 401 || e.lastEntry("token").Reason != "client_assertion_unsupported" {
+		t.Errorf("client_assertion: %d %s", a.status, a.raw)
+	}
+}

@@ -108,6 +108,9 @@ func (s *Server) authenticate(x *exchange, form url.Values) (*clientAuth, *Error
 		}
 		usedBasic = true
 	}
+	if _, ok := form["client_assertion"]; ok {
+		return nil, invalidClient("client_assertion_unsupported", "client_assertion (private_key_jwt, RFC 7523) is not supported by the mock; use client_secret_basic or client_secret_post")
+	}
 	bodyID := form.Get("client_id")
 	_, bodySecret := form["client_secret"]
 	if usedBasic && bodySecret {
