@@ -227,3 +227,12 @@ func (e *Environment) sectionMember(th *Thread, section, member string) (Value, 
 	}
 	return v, err
 }
+
+// Member returns the value of a section member, shared or not.
+func (s *Section) Member(th *Thread, name string) (Value, error) {
+	v, ok, err := s.Members.Get(th, name)
+	if !ok {
+		return nil, Errorf("The name '%s' wasn't found in section '%s'.", name, s.Name)
+	}
+	return v, err
+}
