@@ -62,7 +62,7 @@ func (s *Server) ScriptAuthorize(outcomes ...AuthorizeOutcome) error {
 // pageError answers an /authorize error that must not be redirected (bad
 // client or redirect_uri, RFC 6749 §4.1.2.1): an HTML page, as an IDP
 // shows, with the error and hint in it and in X-Pqx-Error headers.
-func (x *exchange) pageError(e *Error) {
+func (x *exchange) pageError(e *oauthError) {
 	h := x.w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -90,7 +90,7 @@ func (x *exchange) redirect(ru string, params url.Values, outcome string) {
 }
 
 // redirectError sends an error to the client on its redirect URI.
-func (x *exchange) redirectError(ru, state string, e *Error) {
+func (x *exchange) redirectError(ru, state string, e *oauthError) {
 	p := url.Values{"error": {e.Code}}
 	desc := e.Description
 	if desc == "" {
@@ -168,7 +168,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		target = registered[0]
 	}
 	state := q.Get("state")
-	fail := func(e *Error) { x.redirectError(target, state, e) }
+	fail := func(e *oauthError) { x.redirectError(target, state, e) }
 	for k, vs := range q {
 		if len(vs) > 1 && k != "resource" {
 			fail(invalidRequest("param_duplicated", "parameter %s is sent %d times", k, len(vs)))

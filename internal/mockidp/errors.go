@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// Error is an OAuth error decided by the server: the RFC 6749 §5.2 code,
+// oauthError is an OAuth error decided by the server: the RFC 6749 §5.2 code,
 // the HTTP status, a stable machine reason and a hint for the developer.
-type Error struct {
+type oauthError struct {
 	Code   string // invalid_request, invalid_grant, ...
 	Status int    // HTTP status
 	// Reason is a stable machine code for the decision, e.g. "code_reused",
@@ -23,21 +23,21 @@ type Error struct {
 	basicAuth bool
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Hint }
+func (e *oauthError) Error() string { return e.Code + ": " + e.Hint }
 
-func oauthErr(code string, status int, reason, format string, args ...any) *Error {
-	return &Error{Code: code, Status: status, Reason: reason, Hint: fmt.Sprintf(format, args...)}
+func oauthErr(code string, status int, reason, format string, args ...any) *oauthError {
+	return &oauthError{Code: code, Status: status, Reason: reason, Hint: fmt.Sprintf(format, args...)}
 }
 
-func invalidRequest(reason, format string, args ...any) *Error {
+func invalidRequest(reason, format string, args ...any) *oauthError {
 	return oauthErr("invalid_request", http.StatusBadRequest, reason, format, args...)
 }
 
-func invalidGrant(reason, format string, args ...any) *Error {
+func invalidGrant(reason, format string, args ...any) *oauthError {
 	return oauthErr("invalid_grant", http.StatusBadRequest, reason, format, args...)
 }
 
-func invalidClient(reason, format string, args ...any) *Error {
+func invalidClient(reason, format string, args ...any) *oauthError {
 	return oauthErr("invalid_client", http.StatusUnauthorized, reason, format, args...)
 }
 

@@ -359,7 +359,7 @@ type rateWindow struct {
 
 // rateLimit enforces the profile's per-second limit per client when
 // Config.EnforceRateLimits is set.
-func (s *Server) rateLimit(x *exchange) *Error {
+func (s *Server) rateLimit(x *exchange) *oauthError {
 	lim := s.prof.RateLimit
 	if !s.cfg.EnforceRateLimits || lim.PerSecond <= 0 {
 		return nil

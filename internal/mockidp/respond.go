@@ -132,7 +132,7 @@ func (x *exchange) ok(body []byte, reason string) {
 
 // fail answers a JSON OAuth error and journals it. Profile quirks (status
 // overrides, vendor fields) are applied here, in one place.
-func (x *exchange) fail(err *Error) {
+func (x *exchange) fail(err *oauthError) {
 	p := x.s.prof
 	status := err.Status
 	desc := err.Description

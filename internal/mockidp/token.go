@@ -19,7 +19,7 @@ const maxFormBytes = 64 << 10
 // readForm parses a POST body of application/x-www-form-urlencoded and
 // rejects what RFC 6749 does not allow: another method, another content
 // type, parameters in the query string, duplicated parameters.
-func (x *exchange) readForm() (url.Values, *Error) {
+func (x *exchange) readForm() (url.Values, *oauthError) {
 	r := x.r
 	if r.Method != http.MethodPost {
 		x.w.Header().Set("Allow", "POST")
@@ -69,7 +69,7 @@ type clientAuth struct {
 
 // basicCredentials decodes client_secret_basic: base64 of
 // urlencode(id) ":" urlencode(secret) (RFC 6749 §2.3.1).
-func basicCredentials(h string) (id, secret string, err *Error) {
+func basicCredentials(h string) (id, secret string, err *oauthError) {
 	scheme, payload, _ := strings.Cut(h, " ")
 	if !strings.EqualFold(scheme, "Basic") {
 		return "", "", invalidRequest("auth_header_scheme", "Authorization header uses %q; the token endpoint takes Basic client credentials only", scheme)
@@ -97,11 +97,11 @@ func basicCredentials(h string) (id, secret string, err *Error) {
 }
 
 // authenticate identifies the client and checks its credentials.
-func (s *Server) authenticate(x *exchange, form url.Values) (*clientAuth, *Error) {
+func (s *Server) authenticate(x *exchange, form url.Values) (*clientAuth, *oauthError) {
 	var basicID, basicSecret string
 	usedBasic := false
 	if h := x.r.Header.Get("Authorization"); h != "" {
-		var err *Error
+		var err *oauthError
 		basicID, basicSecret, err = basicCredentials(h)
 		if err != nil {
 			return nil, err
@@ -128,7 +128,7 @@ func (s *Server) authenticate(x *exchange, form url.Values) (*clientAuth, *Error
 		method = "client_secret_post"
 	}
 	x.e.ClientID, x.e.AuthMethod = id, method
-	mk := func(e *Error) *Error { e.basicAuth = usedBasic; return e }
+	mk := func(e *oauthError) *oauthError { e.basicAuth = usedBasic; return e }
 	if id == "" {
 		return nil, mk(invalidClient("client_missing", "no client authentication and no client_id parameter"))
 	}
@@ -295,7 +295,7 @@ func (s *Server) newAccess(res *grantResult, now time.Time, life time.Duration, 
 	res.access, res.atLife = a, life
 }
 
-func (s *Server) grantCode(x *exchange, c *Client, form url.Values) (*grantResult, *Error) {
+func (s *Server) grantCode(x *exchange, c *Client, form url.Values) (*grantResult, *oauthError) {
 	code := form.Get("code")
 	if code == "" {
 		return nil, invalidRequest("param_missing", "code is missing")
@@ -382,7 +382,7 @@ func (s *Server) grantCode(x *exchange, c *Client, form url.Values) (*grantResul
 	return res, nil
 }
 
-func (s *Server) grantRefresh(x *exchange, c *Client, form url.Values) (*grantResult, *Error) {
+func (s *Server) grantRefresh(x *exchange, c *Client, form url.Values) (*grantResult, *oauthError) {
 	tok := form.Get("refresh_token")
 	if tok == "" {
 		return nil, invalidRequest("param_missing", "refresh_token is missing")
@@ -517,7 +517,7 @@ func (s *Server) grantRefresh(x *exchange, c *Client, form url.Values) (*grantRe
 	return res, nil
 }
 
-func (s *Server) grantClientCredentials(x *exchange, c *Client, form url.Values) (*grantResult, *Error) {
+func (s *Server) grantClientCredentials(x *exchange, c *Client, form url.Values) (*grantResult, *oauthError) {
 	scope := splitScope(form.Get("scope"))
 	if bad, ok := subset(scope, c.Scopes); len(c.Scopes) > 0 && !ok {
 		return nil, oauthErr("invalid_scope", 400, "scope_invalid", "scope %q is not allowed for client %q", bad, c.ID)
@@ -543,7 +543,7 @@ func (s *Server) grantClientCredentials(x *exchange, c *Client, form url.Values)
 
 // scopeResource extracts the one resource of Entra-style scopes
 // ("api://x/.default", "https://graph.microsoft.com/User.Read").
-func scopeResource(scope []string) (string, *Error) {
+func scopeResource(scope []string) (string, *oauthError) {
 	res := ""
 	for _, v := range scope {
 		i := strings.LastIndexByte(v, '/')
@@ -562,7 +562,7 @@ func scopeResource(scope []string) (string, *Error) {
 }
 
 // resolveAudience applies the profile's audience mechanism to a request.
-func (s *Server) resolveAudience(c *Client, scope []string, form url.Values, cc bool) ([]string, bool, *Error) {
+func (s *Server) resolveAudience(c *Client, scope []string, form url.Values, cc bool) ([]string, bool, *oauthError) {
 	p := s.prof
 	known := func(a string) bool {
 		s.mu.Lock()
