@@ -15,9 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Well-known namespace URIs.
@@ -104,14 +102,25 @@ func ParseLimits(data []byte, lim Limits) (*Document, error) {
 		return nil, &SyntaxError{1, 1, fmt.Sprintf("document of %d bytes exceeds the limit of %d", len(data), lim.MaxBytes)}
 	}
 	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-	p := &parser{data: data, lim: lim}
+	sc := &scanner{data: data}
+	p := &parser{data: data, lim: lim, src: sc}
+	if err := sc.check(); err != nil {
+		return nil, p.errAt(int64(err.(*scanError).off), "%s", err)
+	}
 	return p.parse()
+}
+
+// tokenSource yields raw tokens (prefixes unresolved) and the input
+// offset after the last one.
+type tokenSource interface {
+	token() (xml.Token, error)
+	offset() int64
 }
 
 type parser struct {
 	data  []byte
 	lim   Limits
-	dec   *xml.Decoder
+	src   tokenSource
 	nodes int
 	// Line counting resumes from the last position asked for, since
 	// offsets mostly grow; this keeps positions linear in the input.
@@ -140,28 +149,24 @@ func (p *parser) errAt(off int64, format string, args ...any) error {
 }
 
 func (p *parser) parse() (*Document, error) {
-	p.dec = xml.NewDecoder(bytes.NewReader(p.data))
-	p.dec.Strict = true
-	p.dec.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
-		if strings.EqualFold(label, "utf-8") || strings.EqualFold(label, "utf8") {
-			return r, nil
-		}
-		return nil, fmt.Errorf("unsupported encoding %q (only UTF-8)", label)
-	}
 	doc := &Document{}
 	var stack []*Element
 	for {
-		off := p.dec.InputOffset()
-		tok, err := p.dec.RawToken()
+		off := p.src.offset()
+		tok, err := p.src.token()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			var se *xml.SyntaxError
+			var se *scanError
 			if errors.As(err, &se) {
-				return nil, p.errAt(p.dec.InputOffset(), "%s", se.Msg)
+				return nil, p.errAt(int64(se.off), "%s", se.msg)
 			}
-			return nil, p.errAt(p.dec.InputOffset(), "%v", err)
+			var xe *xml.SyntaxError
+			if errors.As(err, &xe) {
+				return nil, p.errAt(p.src.offset(), "%s", xe.Msg)
+			}
+			return nil, p.errAt(p.src.offset(), "%v", err)
 		}
 		p.nodes++
 		if p.nodes > p.lim.MaxNodes {
@@ -178,6 +183,9 @@ func (p *parser) parse() (*Document, error) {
 					return nil, p.errAt(off, "XML declaration not at the start of the document")
 				}
 				doc.Encoding = procInstParam(string(t.Inst), "encoding")
+				if e := doc.Encoding; e != "" && !strings.EqualFold(e, "utf-8") && !strings.EqualFold(e, "utf8") {
+					return nil, p.errAt(off, "unsupported encoding %q (only UTF-8)", e)
+				}
 				continue
 			}
 			n := &PI{Target: t.Target, Inst: string(t.Inst)}
@@ -208,7 +216,7 @@ func (p *parser) parse() (*Document, error) {
 			if len(stack) >= p.lim.MaxDepth {
 				return nil, p.errAt(off, "elements nested deeper than %d", p.lim.MaxDepth)
 			}
-			e, err := p.element(t, parent, off, p.dec.InputOffset())
+			e, err := p.element(t, parent, off)
 			if err != nil {
 				return nil, err
 			}
@@ -246,25 +254,15 @@ func (p *parser) appendNode(doc *Document, parent *Element, n Node) {
 	}
 }
 
-func (p *parser) element(t xml.StartElement, parent *Element, off, end int64) (*Element, error) {
+func (p *parser) element(t xml.StartElement, parent *Element, off int64) (*Element, error) {
 	e := &Element{Prefix: t.Name.Space, Local: t.Name.Local, Parent: parent}
 	e.Line, e.Col = p.pos(off)
-	seen := map[string]bool{}
 	for i, a := range t.Attr {
-		if strings.ContainsAny(a.Value, "\t\n\r") {
-			// encoding/xml does not normalise attribute values; XML 1.0
-			// §3.3.3 turns literal whitespace into spaces but keeps
-			// character references, so redo it from the raw start tag.
-			if v, ok := rawAttr(p.data[off:end], qname(a.Name.Space, a.Name.Local)); ok {
-				t.Attr[i].Value = v
-				a.Value = v
+		for _, b := range t.Attr[:i] {
+			if a.Name == b.Name {
+				return nil, p.errAt(off, "duplicate attribute %s", qname(a.Name.Space, a.Name.Local))
 			}
 		}
-		key := qname(a.Name.Space, a.Name.Local)
-		if seen[key] {
-			return nil, p.errAt(off, "duplicate attribute %s", key)
-		}
-		seen[key] = true
 		switch {
 		case a.Name.Space == "" && a.Name.Local == "xmlns":
 			e.Decls = append(e.Decls, NSDecl{"", a.Value})
@@ -410,87 +408,4 @@ func procInstParam(inst, name string) string {
 		return v[:j]
 	}
 	return ""
-}
-
-// rawAttr finds attribute name in a raw start tag and returns its value
-// normalised as XML 1.0 §3.3.3 prescribes for CDATA attributes: literal
-// tabs and line ends become spaces, references are then resolved.
-func rawAttr(tag []byte, name string) (string, bool) {
-	s := string(tag)
-	i := strings.IndexAny(s, " \t\r\n")
-	if i < 0 {
-		return "", false
-	}
-	s = s[i:]
-	for {
-		s = strings.TrimLeft(s, " \t\r\n")
-		eq := strings.IndexByte(s, '=')
-		if eq < 0 {
-			return "", false
-		}
-		n := strings.TrimRight(s[:eq], " \t\r\n")
-		s = strings.TrimLeft(s[eq+1:], " \t\r\n")
-		if s == "" || (s[0] != '"' && s[0] != '\'') {
-			return "", false
-		}
-		q := s[0]
-		j := strings.IndexByte(s[1:], q)
-		if j < 0 {
-			return "", false
-		}
-		raw := s[1 : 1+j]
-		s = s[2+j:]
-		if n != name {
-			continue
-		}
-		raw = strings.ReplaceAll(raw, "\r\n", " ")
-		raw = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(raw)
-		return resolveRefs(raw)
-	}
-}
-
-// resolveRefs replaces the predefined entities and character references.
-func resolveRefs(s string) (string, bool) {
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(s, '&')
-		if i < 0 {
-			b.WriteString(s)
-			return b.String(), true
-		}
-		b.WriteString(s[:i])
-		j := strings.IndexByte(s[i:], ';')
-		if j < 0 {
-			return "", false
-		}
-		ref := s[i+1 : i+j]
-		s = s[i+j+1:]
-		switch ref {
-		case "lt":
-			b.WriteByte('<')
-		case "gt":
-			b.WriteByte('>')
-		case "amp":
-			b.WriteByte('&')
-		case "apos":
-			b.WriteByte('\'')
-		case "quot":
-			b.WriteByte('"')
-		default:
-			var n uint64
-			var err error
-			switch {
-			case strings.HasPrefix(ref, "#x"):
-				n, err = strconv.ParseUint(ref[2:], 16, 32)
-			case strings.HasPrefix(ref, "#"):
-				n, err = strconv.ParseUint(ref[1:], 10, 32)
-			default:
-				return "", false
-			}
-			if err != nil || !utf8.ValidRune(rune(n)) {
-				return "", false
-			}
-			b.WriteRune(rune(n))
-		}
-	}
 }
