@@ -47,6 +47,10 @@ type Config struct {
 	// StartTime freezes the virtual clock at that instant; zero follows
 	// real time plus whatever Advance added.
 	StartTime time.Time `yaml:"start_time" json:"start_time,omitempty"`
+	// Clock, when set, is used instead of a new clock, so that a host and
+	// several mocks (IDP, CDR) share one virtual time. StartTime is then
+	// ignored.
+	Clock *Clock `yaml:"-" json:"-"`
 	// EnforceRateLimits applies the profile's token-endpoint rate limit.
 	EnforceRateLimits bool `yaml:"enforce_rate_limits" json:"enforce_rate_limits,omitempty"`
 	// JournalLimit caps the journal (default 100000 entries).

@@ -317,3 +317,19 @@ func TestLoginHintAndAssertion(t *testing.T) {
 		t.Errorf("client_assertion: %d %s", a.status, a.raw)
 	}
 }
+
+func TestSharedClock(t *testing.T) {
+	clock := NewClock(testStart)
+	a, err := New(Config{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(Config{Profile: "auth0", Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Clock().Advance(time.Hour)
+	if !b.Clock().Now().Equal(testStart.Add(time.Hour)) {
+		t.Errorf("clock not shared: %v", b.Clock().Now())
+	}
+}

@@ -108,10 +108,14 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = NewClock(cfg.StartTime)
+	}
 	s := &Server{
 		cfg:     cfg,
 		prof:    prof,
-		clock:   NewClock(cfg.StartTime),
+		clock:   clock,
 		journal: newJournal(cfg.JournalLimit),
 		keys:    keys,
 		wallNow: time.Now,
