@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -24,7 +25,8 @@ constructs kept on one line when they fit in 100 columns, comments and single
 blank lines kept. Formatting never changes meaning: the output parses to the
 same syntax tree, and formatting it again changes nothing.
 
-Without flags the formatted sources are written to stdout. -w rewrites files
+Without flags the formatted sources are written to stdout; PATH - formats
+standard input to standard output (for editors). -w rewrites files
 in place (atomically), -l lists the files whose formatting differs, -d prints
 a unified diff. --check exits 1 when any file is not formatted (for CI).
 A file that does not parse is reported with file:line:col and a caret, and
@@ -46,6 +48,20 @@ func runFmt(c *cli.Context) error {
 	out := outputOf(c)
 	if c.NArg() == 0 {
 		return usagef("fmt needs at least one PATH (file, folder or glob)")
+	}
+	if c.NArg() == 1 && c.Args().First() == "-" {
+		// Editor integration: format standard input to standard output.
+		src, err := io.ReadAll(io.LimitReader(c.App.Reader, lint.MaxSourceFileSize+1))
+		if err != nil {
+			return failf("fmt: reading standard input: %v", err)
+		}
+		res, err := printer.Source("<stdin>", src)
+		if err != nil {
+			scanner.PrintError(out.stderr, err)
+			return failf("fmt: standard input did not parse")
+		}
+		_, err = out.stdout.Write(res)
+		return err
 	}
 	files, err := lint.Expand(c.Args().Slice())
 	if err != nil {
