@@ -19,6 +19,8 @@ type proxyInfo struct {
 	target   *Target
 	upstream *url.URL
 	rest     string // escaped path after /t/{target}
+	prefix   string // /t/{target}
+	external string // scheme://host/t/{target} as the caller sees it
 
 	mu    sync.Mutex
 	token *Token
@@ -65,7 +67,12 @@ func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, st.limits.MaxBodyBytes)
 	prefix := "/t/" + url.PathEscape(name)
-	pi := &proxyInfo{target: t, upstream: up, token: tok, rest: strings.TrimPrefix(r.URL.EscapedPath(), prefix)}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	pi := &proxyInfo{target: t, upstream: up, token: tok, rest: strings.TrimPrefix(r.URL.EscapedPath(), prefix),
+		prefix: prefix, external: scheme + "://" + r.Host + prefix}
 	s.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), proxyKey{}, pi)))
 }
 
@@ -128,15 +135,59 @@ func (bt *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return bt.base.RoundTrip(retry)
 }
 
+// mapLocation rewrites a URL under the upstream base to the same resource
+// under the broker; other URLs are returned unchanged.
+func (p *proxyInfo) mapLocation(v string) string {
+	u, err := url.Parse(v)
+	if err != nil {
+		return v
+	}
+	base := strings.TrimSuffix(p.upstream.EscapedPath(), "/")
+	if u.IsAbs() && (!strings.EqualFold(u.Scheme, p.upstream.Scheme) || !strings.EqualFold(u.Host, p.upstream.Host)) {
+		return v
+	}
+	if !u.IsAbs() && !strings.HasPrefix(v, "/") {
+		return v // relative to the request path, which maps already
+	}
+	rest, ok := strings.CutPrefix(u.EscapedPath(), base)
+	if !ok || rest != "" && rest[0] != '/' {
+		return v
+	}
+	out := p.prefix
+	if u.IsAbs() {
+		out = p.external
+	}
+	out += rest
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	if u.Fragment != "" {
+		out += "#" + u.EscapedFragment()
+	}
+	return out
+}
+
 // modifyResponse turns an upstream 401 into 502: the caller authenticated
 // fine with the broker, so passing 401 on would make Power Query ask the
 // user for a new password that cannot help.
+//
+// It also maps Location and Content-Location headers that point into the
+// upstream (openEHR answers a POST with the new resource's URL) back into
+// the broker's URL space, so that callers never bypass the broker.
 func (s *Server) modifyResponse(resp *http.Response) error {
+	pi, _ := resp.Request.Context().Value(proxyKey{}).(*proxyInfo)
+	if pi != nil {
+		for _, h := range []string{"Location", "Content-Location"} {
+			if v := resp.Header.Get(h); v != "" {
+				resp.Header.Set(h, pi.mapLocation(v))
+			}
+		}
+	}
 	if resp.StatusCode != http.StatusUnauthorized {
 		return nil
 	}
 	name := ""
-	if pi, ok := resp.Request.Context().Value(proxyKey{}).(*proxyInfo); ok {
+	if pi != nil {
 		name = pi.target.Name
 	}
 	s.log.Warn("upstream rejected the broker's bearer token", "target", name, "status", resp.StatusCode)

@@ -289,6 +289,44 @@ func TestProxyUpstream401(t *testing.T) {
 	}
 }
 
+// Location headers into the upstream are mapped back under the broker.
+func TestProxyLocation(t *testing.T) {
+	var cdrURL string
+	h := newHarness(t, "", func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ehrbase/rest/ehr":
+			w.Header().Set("Location", cdrURL+"/ehrbase/rest/ehr/7d44?x=1")
+			w.Header().Set("Content-Location", "/ehrbase/rest/ehr/7d44")
+			w.WriteHeader(201)
+		case "/ehrbase/rest/elsewhere":
+			w.Header().Set("Location", "https://other.example/ehrbase/rest/x")
+			w.WriteHeader(302)
+		case "/ehrbase/rest/sibling":
+			w.Header().Set("Location", "/ehrbase/restless")
+			w.WriteHeader(302)
+		}
+	})
+	cdrURL = h.cdr.URL
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tc := range []struct{ method, path, header, want string }{
+		{"POST", "/t/cdr/ehr", "Location", h.url + "/t/cdr/ehr/7d44?x=1"},
+		{"POST", "/t/cdr/ehr", "Content-Location", "/t/cdr/ehr/7d44"},
+		{"GET", "/t/cdr/elsewhere", "Location", "https://other.example/ehrbase/rest/x"},
+		{"GET", "/t/cdr/sibling", "Location", "/ehrbase/restless"},
+	} {
+		req, _ := http.NewRequest(tc.method, h.url+tc.path, nil)
+		req.SetBasicAuth("powerbi", testPassword)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get(tc.header); got != tc.want {
+			t.Errorf("%s %s: %s %q, want %q", tc.method, tc.path, tc.header, got, tc.want)
+		}
+	}
+}
+
 func TestProxyLimits(t *testing.T) {
 	slow := make(chan struct{})
 	h := newHarness(t, "limits:\n  max_body_bytes: 1000\n  request_timeout: 200ms\n", func(w http.ResponseWriter, r *http.Request) {
