@@ -40,6 +40,11 @@ type Config struct {
 	// APIs are the audiences or resources the server knows. When empty any
 	// syntactically valid audience is accepted.
 	APIs []string `yaml:"apis" json:"apis,omitempty"`
+	// Faults are installed at start and after every Reset: a scenario
+	// file is a config with faults (and authorize outcomes).
+	Faults []Fault `yaml:"faults" json:"faults,omitempty"`
+	// Authorize queues outcomes for the first /authorize requests.
+	Authorize []AuthorizeOutcome `yaml:"authorize" json:"authorize,omitempty"`
 	// AutoRegister registers an unknown client_id at /authorize as a public
 	// client with the redirect_uri it presents (for testing connectors with
 	// hard-coded client ids).
@@ -142,6 +147,16 @@ func (cfg *Config) check(where string) error {
 	for i, u := range cfg.Users {
 		if u.Subject == "" {
 			return fmt.Errorf("%s: users[%d].sub: missing", where, i)
+		}
+	}
+	for i := range cfg.Faults {
+		if err := cfg.Faults[i].normalize(); err != nil {
+			return fmt.Errorf("%s: faults[%d]: %v", where, i, err)
+		}
+	}
+	for i, o := range cfg.Authorize {
+		if err := o.check(); err != nil {
+			return fmt.Errorf("%s: authorize[%d]: %v", where, i, err)
 		}
 	}
 	if cfg.Signing != "" {

@@ -333,3 +333,42 @@ func TestSharedClock(t *testing.T) {
 		t.Errorf("clock not shared: %v", b.Clock().Now())
 	}
 }
+
+func TestScenarioConfig(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "scenario.yaml")
+	os.WriteFile(file, []byte(`# Entra throttles client_credentials once, then the user cancels a login.
+profile: entra-v2
+faults:
+  - endpoint: token
+    grant_type: client_credentials
+    action: rate-limit
+    retry_after: 60
+authorize:
+  - action: access_denied
+`), 0o644)
+	cfg, err := LoadConfig(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, cfg)
+	run := func() {
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {"api://x/.default"}}
+		basic := DefaultServiceClient + ":" + DefaultServiceSecret
+		if tr := e.token(form, basic); tr.status != 429 {
+			t.Errorf("first: %d", tr.status)
+		}
+		if tr := e.token(form, basic); tr.status != 200 {
+			t.Errorf("second: %d %s", tr.status, tr.raw)
+		}
+		if cb := e.redirectParams(authQuery(testVerifier)); cb.Get("error") != "access_denied" {
+			t.Errorf("authorize: %v", cb)
+		}
+	}
+	run()
+	e.srv.Reset() // the scenario comes back
+	run()
+	os.WriteFile(file, []byte("faults:\n  - action: explode\n"), 0o644)
+	if _, err := LoadConfig(file); err == nil || !strings.Contains(err.Error(), "faults[0]: action") {
+		t.Errorf("bad fault: %v", err)
+	}
+}

@@ -125,8 +125,9 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// resetState drops every code, token, session, fault and scripted outcome
-// and re-registers the configured clients. Keys and the clock are kept.
+// resetState drops every code, token, session, fault and scripted outcome,
+// then re-registers the configured clients, faults and outcomes. Keys and
+// the clock are kept.
 func (s *Server) resetState() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -152,15 +153,21 @@ func (s *Server) resetState() {
 	s.families = map[string]*family{}
 	s.access = map[string]*accessRec{}
 	s.sessions = map[string]*session{}
-	s.script = nil
-	s.faults = nil
 	s.window = map[string]*rateWindow{}
 	s.nextID = nil
+	s.script = append([]AuthorizeOutcome(nil), s.cfg.Authorize...)
+	s.faults = nil
+	for _, f := range s.cfg.Faults {
+		if f.ID == "" {
+			f.ID = s.newID("fault")
+		}
+		s.faults = append(s.faults, &faultState{Fault: f})
+	}
 }
 
-// Reset returns the server to its initial state: no codes, tokens,
-// sessions, faults or scripted outcomes, an empty journal, and the
-// configured clients. Keys and the clock are kept.
+// Reset returns the server to its initial state: no codes, tokens or
+// sessions, an empty journal, and only the configured clients, faults and
+// authorize outcomes. Keys and the clock are kept.
 func (s *Server) Reset() {
 	s.resetState()
 	s.journal.reset()
