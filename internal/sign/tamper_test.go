@@ -3,13 +3,18 @@ package sign
 import (
 	stdzip "archive/zip"
 	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pqxdev/pqx/internal/archive"
+	"github.com/pqxdev/pqx/internal/xmldsig"
 )
 
 // TestTamperEveryByte flips every byte of every signed part (a sample of
@@ -274,4 +279,75 @@ func hugeSize(t *testing.T, pqx []byte) []byte {
 		t.Fatalf("archive accepts the huge size: %v", err)
 	}
 	return b
+}
+
+// resign recomputes the SignedInfo digest and the SignatureValue of a
+// signature part in pqx's own form after its Object was edited, so tests
+// can present a validly signed but hostile manifest.
+func resign(t *testing.T, x string, key *rsa.PrivateKey) string {
+	t.Helper()
+	doc, err := xmldsig.Parse([]byte(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := xmldsig.Canonicalize(doc.Root.Child(xmldsig.NSDSig, "Object"), xmldsig.Method{})
+	si := doc.Root.Child(xmldsig.NSDSig, "SignedInfo")
+	oldDigest := si.Child(xmldsig.NSDSig, "Reference").Child(xmldsig.NSDSig, "DigestValue").Text()
+	x = strings.Replace(x, "<DigestValue>"+oldDigest+"</DigestValue></Reference></SignedInfo>",
+		"<DigestValue>"+base64.StdEncoding.EncodeToString(hashBytes(crypto.SHA256, obj))+"</DigestValue></Reference></SignedInfo>", 1)
+	if doc, err = xmldsig.Parse([]byte(x)); err != nil {
+		t.Fatal(err)
+	}
+	c := xmldsig.Canonicalize(doc.Root.Child(xmldsig.NSDSig, "SignedInfo"), xmldsig.Method{})
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, hashBytes(crypto.SHA256, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := doc.Root.Child(xmldsig.NSDSig, "SignatureValue").Text()
+	return strings.Replace(x, old, base64.StdEncoding.EncodeToString(sig), 1)
+}
+
+// TestHostileManifest: a signer (any key will do) cannot make the
+// verifier do unbounded work or accept references outside the package.
+func TestHostileManifest(t *testing.T) {
+	files := append(sampleFiles(), file{"big.bin", bytes.Repeat([]byte("x"), 1<<20)})
+	signed := mustSign(t, unsignedPQX(t, files), testSigner(t, 0), Options{})
+	sigName, x := signaturePart(t, signed)
+	i := strings.Index(string(x), "<Reference URI=\"/big.bin")
+	j := i + strings.Index(string(x[i:]), "</Reference>") + len("</Reference>")
+	ref := string(x[i:j])
+	edit := func(manifestExtra string) []byte {
+		nx := strings.Replace(string(x), "</Manifest>", manifestExtra+"</Manifest>", 1)
+		nx = resign(t, nx, testKey(t, 0))
+		return rewrite(t, signed, func(name string, b []byte) ([]byte, bool) {
+			if name == sigName {
+				return []byte(nx), true
+			}
+			return b, true
+		})
+	}
+	// The control: re-signing an unchanged manifest verifies.
+	wantResult(t, mustVerify(t, edit(""), VerifyOptions{}), Success)
+
+	// 5,000 references to the same 1 MiB part cost one digest.
+	start := time.Now()
+	rep := mustVerify(t, edit(strings.Repeat(ref, 5000)), VerifyOptions{})
+	wantResult(t, rep, Success)
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("5,000 references to one part took %v", d)
+	}
+	// More than the bound is refused.
+	rep = mustVerify(t, edit(strings.Repeat(ref, maxManifestRefs)), VerifyOptions{})
+	wantResult(t, rep, InvalidSignature)
+	if !strings.Contains(strings.Join(rep.Problems, "\n"), "more than 10000 Manifest references") {
+		t.Errorf("problems %q", rep.Problems)
+	}
+	// A reference that is not a part URI.
+	for _, uri := range []string{"http://example.com/x.pq?ContentType=text/plain", "/../../etc/passwd?ContentType=text/plain", "/Contoso.pq"} {
+		bad := strings.Replace(ref, `URI="/big.bin?ContentType=text/plain"`, `URI="`+uri+`"`, 1)
+		rep = mustVerify(t, edit(bad), VerifyOptions{})
+		if rep.SignatureStatus == Success {
+			t.Errorf("reference %q accepted", uri)
+		}
+	}
 }
