@@ -372,3 +372,23 @@ authorize:
 		t.Errorf("bad fault: %v", err)
 	}
 }
+
+func TestSweep(t *testing.T) {
+	e := newEnv(t, Config{})
+	tr := e.login()
+	code := e.code(authQuery(testVerifier))
+	e.srv.Clock().Advance(25 * time.Hour)
+	e.srv.mu.Lock()
+	e.srv.sweep(e.srv.Clock().Now())
+	nCodes, nAccess, nRefresh := len(e.srv.codes), len(e.srv.access), len(e.srv.refresh)
+	e.srv.mu.Unlock()
+	if nCodes != 0 || nAccess != 0 || nRefresh != 1 {
+		t.Errorf("after sweep: %d codes, %d access tokens, %d refresh tokens", nCodes, nAccess, nRefresh)
+	}
+	if r := e.redeem(code, testVerifier); r.str("error") != "invalid_grant" {
+		t.Errorf("swept code: %s", r.raw)
+	}
+	if r := e.refresh(tr.str("refresh_token")); r.status != 200 {
+		t.Errorf("refresh after sweep: %s", r.raw)
+	}
+}

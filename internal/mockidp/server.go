@@ -45,6 +45,7 @@ type Server struct {
 	script   []AuthorizeOutcome
 	faults   []*faultState
 	nextID   map[string]int
+	issued   int // access tokens issued, for sweeps
 	window   map[string]*rateWindow
 }
 

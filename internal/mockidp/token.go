@@ -293,6 +293,33 @@ func (s *Server) newAccess(res *grantResult, now time.Time, life time.Duration, 
 	}
 	s.access[a.id] = a
 	res.access, res.atLife = a, life
+	if s.issued++; s.issued%sweepEvery == 0 {
+		s.sweep(now)
+	}
+}
+
+// sweepEvery and sweepAfter bound the memory of a long-running mock: every
+// sweepEvery access tokens, codes and access tokens that expired more than
+// sweepAfter ago (virtual time) are forgotten. Refresh-token families are
+// kept, since their history decides reuse detection.
+const (
+	sweepEvery = 8192
+	sweepAfter = 24 * time.Hour
+)
+
+// sweep drops long-expired codes and access tokens; call with s.mu held.
+func (s *Server) sweep(now time.Time) {
+	limit := now.Add(-sweepAfter)
+	for k, c := range s.codes {
+		if c.expires.Before(limit) {
+			delete(s.codes, k)
+		}
+	}
+	for k, a := range s.access {
+		if a.expires.Before(limit) {
+			delete(s.access, k)
+		}
+	}
 }
 
 func (s *Server) grantCode(x *exchange, c *Client, form url.Values) (*grantResult, *oauthError) {
