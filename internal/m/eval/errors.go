@@ -82,12 +82,21 @@ func (e *Error) Error() string {
 func (e *Error) Backtrace() string {
 	var b strings.Builder
 	b.WriteString(e.Error())
-	for _, f := range e.Stack {
+	for i := 0; i < len(e.Stack); {
+		f := e.Stack[i]
+		n := 1
+		for i+n < len(e.Stack) && e.Stack[i+n] == f {
+			n++
+		}
 		name := f.Name
 		if name == "" {
 			name = "<function>"
 		}
 		fmt.Fprintf(&b, "\n\t%s: in %s", f.Pos, name)
+		if n > 1 {
+			fmt.Fprintf(&b, " (%d more times)", n-1)
+		}
+		i += n
 	}
 	return b.String()
 }

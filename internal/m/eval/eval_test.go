@@ -435,3 +435,21 @@ func TestSelfReference(t *testing.T) {
 		t.Fatalf("got %s %v", got, err)
 	}
 }
+
+func TestBacktrace(t *testing.T) {
+	th := NewThread(nil, testHost())
+	_, err := th.EvalSource("bt.pq", []byte("let\n  f = (x) => g(x),\n  g = (y) => Text.Length(y)\nin\n  f(1)"))
+	me, ok := err.(*Error)
+	if !ok {
+		t.Fatalf("got %v", err)
+	}
+	want := "Expression.Error: We cannot convert the value 1 to type Text.\n" +
+		"\tbt.pq:3:25: in Text.Length\n\tbt.pq:2:15: in g\n\tbt.pq:5:4: in f"
+	if got := me.Backtrace(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	_, err = th.EvalSource("deep.pq", []byte(`let f = (n) => @f(n + 1) in f(0)`))
+	if me, ok := err.(*Error); !ok || !strings.Contains(me.Backtrace(), "deep.pq:1:18: in f (15 more times)") {
+		t.Errorf("repeated frames: %v", err)
+	}
+}
