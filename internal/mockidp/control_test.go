@@ -377,7 +377,7 @@ func TestSweep(t *testing.T) {
 	e := newEnv(t, Config{})
 	tr := e.login()
 	code := e.code(authQuery(testVerifier))
-	e.srv.Clock().Advance(25 * time.Hour)
+	e.srv.Clock().Advance(26 * time.Hour) // access token: 1 h life + 24 h grace
 	e.srv.mu.Lock()
 	e.srv.sweep(e.srv.Clock().Now())
 	nCodes, nAccess, nRefresh := len(e.srv.codes), len(e.srv.access), len(e.srv.refresh)
