@@ -190,8 +190,12 @@ func (p *printer) flush(pos token.Pos) {
 		own := !(p.lastPos.IsValid() && cl == p.line(p.lastPos) && !p.atLineStart() && !p.needNL)
 		if !own {
 			// A trailing comment stays on its line.
+			p.trimTrailingSpace()
 			p.write(" ")
 			p.write(c.Text)
+			if !c.IsLine() {
+				p.write(" ")
+			}
 		} else {
 			if !p.atLineStart() || p.needNL {
 				p.newline()
@@ -240,6 +244,7 @@ func (p *printer) flushTrailing(limit token.Pos) {
 			return
 		}
 		p.ci++
+		p.trimTrailingSpace()
 		p.write(" ")
 		p.writeComment(c)
 		if c.IsLine() {
