@@ -184,8 +184,6 @@ func TestKeySources(t *testing.T) {
 		}
 	})
 	t.Run("command wrong key", func(t *testing.T) {
-		other := write("other.pem", pk1)
-		_ = other
 		k0, _ := x509.MarshalPKCS8PrivateKey(testKey(t, 0))
 		wrong := write("wrong.pem", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: k0}))
 		s, err := NewCommandSigner(cert, openssl+" pkeyutl -sign -inkey "+wrong+" -pkeyopt digest:$PQX_DIGEST")
