@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -66,6 +67,17 @@ func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, st.limits.MaxBodyBytes)
+	if t.retryOn401() && r.ContentLength > 0 && r.ContentLength <= maxReplayBody {
+		// Keep small bodies (an AQL query) so that a request can be
+		// replayed with a new token after an upstream 401.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			s.proxyError(w, r, err)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
 	prefix := "/t/" + url.PathEscape(name)
 	scheme := "http"
 	if r.TLS != nil {
@@ -102,9 +114,13 @@ func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 	out.Header.Set("Authorization", "Bearer "+pi.tok().AccessToken)
 }
 
-// bearerTransport retries a bodiless request once with a new token when the
-// upstream answers 401 to the cached one (the token may have been revoked
-// early).
+// maxReplayBody is the largest request body kept for a retry after an
+// upstream 401; larger bodies stream through and are not retried.
+const maxReplayBody = 1 << 20
+
+// bearerTransport retries a request once with a new token when the upstream
+// answers 401 to the cached one (the token may have been revoked early), if
+// its body can be sent again.
 type bearerTransport struct {
 	s    *Server
 	base http.RoundTripper
@@ -116,7 +132,8 @@ func (bt *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return resp, err
 	}
 	pi, ok := req.Context().Value(proxyKey{}).(*proxyInfo)
-	if !ok || !pi.target.retryOn401() || (req.Body != nil && req.Body != http.NoBody) {
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	if !ok || !pi.target.retryOn401() || !replayable {
 		return resp, nil
 	}
 	old := pi.tok()
@@ -130,6 +147,13 @@ func (bt *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	pi.token = tok
 	pi.mu.Unlock()
 	retry := req.Clone(req.Context())
+	if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		retry.Body = body
+	}
 	retry.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	bt.s.log.Info("upstream rejected the cached token; retried once with a new one", "target", pi.target.Name)
 	return bt.base.RoundTrip(retry)

@@ -27,7 +27,9 @@ type RunOptions struct {
 // shuts down gracefully: listeners close at once, requests in flight may
 // finish within the configured shutdown timeout. A reload request re-reads
 // the file; an invalid new configuration is logged and the old one kept.
-// Listener changes need a restart.
+// Listener changes and the server-level limits (read_header_timeout,
+// idle_timeout, max_header_bytes, shutdown_timeout) need a restart;
+// everything else, TLS certificates included, applies to the next request.
 func Run(ctx context.Context, path string, opts RunOptions) error {
 	cfg, err := Load(path)
 	if err != nil {
@@ -110,6 +112,10 @@ loop:
 			}
 			if !reflect.DeepEqual(next.Listeners, srv.Config().Listeners) {
 				log.Warn("listener changes take effect after a restart")
+			}
+			if nl := next.Limits.withDefaults(); nl.ReadHeaderTimeout != lim.ReadHeaderTimeout || nl.IdleTimeout != lim.IdleTimeout ||
+				nl.MaxHeaderBytes != lim.MaxHeaderBytes || nl.ShutdownTimeout != lim.ShutdownTimeout {
+				log.Warn("read_header_timeout, idle_timeout, max_header_bytes and shutdown_timeout take effect after a restart")
 			}
 			if err := srv.Reload(next); err != nil {
 				srv.metrics.reloads.WithLabelValues("error").Inc()

@@ -280,12 +280,23 @@ func TestProxyUpstream401(t *testing.T) {
 	if resp.StatusCode != 502 || resp.Header.Get("WWW-Authenticate") != "" || !strings.Contains(body, "rejected the broker's bearer token") {
 		t.Fatalf("persistent 401: %d %v %s", resp.StatusCode, resp.Header, body)
 	}
-	// A request with a body is not replayed.
+	// A small body is replayed with the new token.
+	always = false
+	revoked["Bearer at-3-https://cdr.example/api"] = true
+	resp = h.do("POST", "/t/cdr/query/aql", "powerbi", testPassword, strings.NewReader(`{"q":"SELECT 1"}`))
+	body = readAll(t, resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"body":"{\"q\":\"SELECT 1\"}"`) || !strings.Contains(body, "at-4-") {
+		t.Fatalf("POST retried: %d %s", resp.StatusCode, body)
+	}
+	// A streamed body (no Content-Length) is not replayed.
+	revoked["Bearer at-4-https://cdr.example/api"] = true
 	n := h.cdrN.Load()
-	resp = h.do("POST", "/t/cdr/ehr", "powerbi", testPassword, strings.NewReader("{}"))
+	pr, pw := io.Pipe()
+	go func() { pw.Write([]byte("{}")); pw.Close() }()
+	resp = h.do("POST", "/t/cdr/ehr", "powerbi", testPassword, pr)
 	resp.Body.Close()
 	if resp.StatusCode != 502 || h.cdrN.Load() != n+1 {
-		t.Fatalf("POST: %d, %d upstream requests", resp.StatusCode, h.cdrN.Load()-n)
+		t.Fatalf("streamed POST: %d, %d upstream requests", resp.StatusCode, h.cdrN.Load()-n)
 	}
 }
 
