@@ -95,7 +95,7 @@ func ParseExprFrom(fset *token.FileSet, filename string, src []byte, mode Mode) 
 func IsSectionDocument(src []byte) bool {
 	fset := token.NewFileSet()
 	var p parser
-	p.init(fset.AddFile("", src), 0)
+	p.init(fset.AddFile("", src), AllErrors) // AllErrors: never bail out
 	p.tokenize()
 	return p.isSectionDocument()
 }
