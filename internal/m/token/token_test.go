@@ -68,3 +68,23 @@ func TestBOMIsNotAColumn(t *testing.T) {
 		t.Errorf("LineText(1) = %q", got)
 	}
 }
+
+func TestFileSetConcurrent(t *testing.T) {
+	fset := NewFileSet()
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := 0; i < 100; i++ {
+				f := fset.AddFile("c.pq", []byte("a\nbc\nd"))
+				if p := fset.Position(f.Pos(3)); p.Line != 2 || p.Column != 2 {
+					t.Errorf("got %v", p)
+				}
+				_ = f.LineText(2)
+			}
+			done <- true
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}
