@@ -48,6 +48,11 @@ type Profile struct {
 	// Vars are the defaults of the {name} placeholders in Issuer and Paths
 	// (Entra {tenant}, Keycloak {realm}, Okta {server}).
 	Vars map[string]string `yaml:"vars" json:"vars,omitempty"`
+	// WildcardVars are placeholders whose path segment may hold any value
+	// in requests (Entra's tenant: an id, a domain, common, organizations),
+	// so connectors with hard-coded tenant URLs reach the mock. Issued
+	// tokens still name the configured value.
+	WildcardVars []string `yaml:"wildcard_vars" json:"wildcard_vars,omitempty"`
 	// Issuer is the issuer path below the server's base URL, e.g.
 	// "/{tenant}/v2.0"; "" or "/" means the base URL itself.
 	Issuer    string        `yaml:"issuer" json:"issuer"`

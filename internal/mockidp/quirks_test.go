@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -317,5 +318,46 @@ func TestGoogleTestingProfileInSync(t *testing.T) {
 	gt.Name, gt.Description, gt.Refresh.Absolute = g.Name, g.Description, g.Refresh.Absolute
 	if diff := cmp.Diff(g, gt); diff != "" {
 		t.Errorf("google-testing drifted from google (-google +testing):\n%s", diff)
+	}
+}
+
+// TestEntraAnyTenant checks that connectors with hard-coded tenant URLs
+// ("common", "organizations", a domain) reach the entra-v2 mock.
+func TestEntraAnyTenant(t *testing.T) {
+	e := profileEnv(t, "entra-v2")
+	for _, tenant := range []string{"common", "organizations", "contoso.onmicrosoft.com"} {
+		base := e.srv.URL() + "/" + tenant + "/oauth2/v2.0/"
+		resp, err := e.hc.Get(base + "authorize?" + authQuery(testVerifier).Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		code := loc.Query().Get("code")
+		if resp.StatusCode != 302 || code == "" {
+			t.Fatalf("%s: authorize %d %s", tenant, resp.StatusCode, loc)
+		}
+		tr := e.post(base+"token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {PowerBIRedirect},
+			"client_id": {DefaultPublicClient}, "code_verifier": {testVerifier}}, "")
+		if tr.status != 200 || claimsOf(t, tr.str("access_token"))["iss"] != e.srv.Issuer() {
+			t.Errorf("%s: token %d %s", tenant, tr.status, tr.raw)
+		}
+	}
+	for _, p := range []string{"/common/oauth2/v2.0/", "//oauth2/v2.0/token", "/common/oauth2/v2.0/token/x", "/a/b/oauth2/v2.0/token"} {
+		resp, err := http.Post(e.srv.URL()+p, "application/x-www-form-urlencoded", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("%s: %d, want 404", p, resp.StatusCode)
+		}
+	}
+	// Profiles without wildcards stay exact.
+	k := profileEnv(t, "keycloak")
+	resp, _ := http.Post(k.srv.URL()+"/realms/other/protocol/openid-connect/token", "application/x-www-form-urlencoded", nil)
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("keycloak other realm: %d", resp.StatusCode)
 	}
 }

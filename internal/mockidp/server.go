@@ -24,6 +24,8 @@ type Server struct {
 	journal *Journal
 	keys    *keySet
 	routes  map[string]route
+	// wild are routes with wildcard segments ("*"), tried on a miss.
+	wild []wildRoute
 
 	urlMu sync.RWMutex
 	base  string // scheme://host:port without trailing slash
@@ -52,6 +54,24 @@ type Server struct {
 type route struct {
 	endpoint string
 	h        func(s *Server, w http.ResponseWriter, r *http.Request)
+}
+
+type wildRoute struct {
+	segs []string
+	rt   route
+}
+
+// match reports whether path fits the segments, "*" matching any one
+// non-empty segment.
+func (w wildRoute) match(path string) bool {
+	for _, seg := range w.segs {
+		var part string
+		part, path, _ = strings.Cut(path, "/")
+		if seg != part && (seg != "*" || part == "") {
+			return false
+		}
+	}
+	return path == ""
 }
 
 // Endpoints are the absolute URLs of the server's endpoints.
@@ -218,21 +238,54 @@ func (s *Server) issuerPath() string { return expand(s.prof.Issuer, s.prof.Vars)
 func (s *Server) path(p string) string { return expand(p, s.prof.Vars) }
 
 func (s *Server) buildRoutes() {
-	ip := strings.TrimSuffix(s.issuerPath(), "/")
-	s.routes = map[string]route{
-		s.path(s.prof.Paths.Authorize):                 {"authorize", (*Server).handleAuthorize},
-		s.path(s.prof.Paths.Token):                     {"token", (*Server).handleToken},
-		s.path(s.prof.Paths.Userinfo):                  {"userinfo", (*Server).handleUserinfo},
-		s.path(s.prof.Paths.JWKS):                      {"jwks", (*Server).handleJWKS},
-		s.path(s.prof.Paths.Introspect):                {"introspect", (*Server).handleIntrospect},
-		s.path(s.prof.Paths.Revoke):                    {"revoke", (*Server).handleRevoke},
-		ip + "/.well-known/openid-configuration":       {"discovery", (*Server).handleDiscovery},
-		"/.well-known/oauth-authorization-server" + ip: {"discovery", (*Server).handleDiscovery},
+	table := func(vars map[string]string) map[string]route {
+		path := func(p string) string { return expand(p, vars) }
+		ip := strings.TrimSuffix(path(s.prof.Issuer), "/")
+		m := map[string]route{
+			path(s.prof.Paths.Authorize):                   {"authorize", (*Server).handleAuthorize},
+			path(s.prof.Paths.Token):                       {"token", (*Server).handleToken},
+			path(s.prof.Paths.Userinfo):                    {"userinfo", (*Server).handleUserinfo},
+			path(s.prof.Paths.JWKS):                        {"jwks", (*Server).handleJWKS},
+			path(s.prof.Paths.Introspect):                  {"introspect", (*Server).handleIntrospect},
+			path(s.prof.Paths.Revoke):                      {"revoke", (*Server).handleRevoke},
+			ip + "/.well-known/openid-configuration":       {"discovery", (*Server).handleDiscovery},
+			"/.well-known/oauth-authorization-server" + ip: {"discovery", (*Server).handleDiscovery},
+		}
+		if ip != "" {
+			// Not RFC 8414's location, but where many clients look.
+			m[ip+"/.well-known/oauth-authorization-server"] = route{"discovery", (*Server).handleDiscovery}
+		}
+		return m
 	}
-	if ip != "" {
-		// Not RFC 8414's location, but where many clients look.
-		s.routes[ip+"/.well-known/oauth-authorization-server"] = route{"discovery", (*Server).handleDiscovery}
+	s.routes = table(s.prof.Vars)
+	if len(s.prof.WildcardVars) == 0 {
+		return
 	}
+	wv := map[string]string{}
+	for k, v := range s.prof.Vars {
+		wv[k] = v
+	}
+	for _, name := range s.prof.WildcardVars {
+		wv[name] = "*"
+	}
+	for p, rt := range table(wv) {
+		if strings.Contains(p, "*") {
+			s.wild = append(s.wild, wildRoute{strings.Split(p, "/"), rt})
+		}
+	}
+}
+
+// lookup finds the route of a request path.
+func (s *Server) lookup(path string) (route, bool) {
+	if rt, ok := s.routes[path]; ok {
+		return rt, true
+	}
+	for _, w := range s.wild {
+		if w.match(path) {
+			return w.rt, true
+		}
+	}
+	return route{}, false
 }
 
 // Handler returns the server's HTTP handler: the profile's endpoints, the
@@ -244,7 +297,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleControl(w, r)
 		return
 	}
-	rt, ok := s.routes[r.URL.Path]
+	rt, ok := s.lookup(r.URL.Path)
 	if !ok {
 		s.journal.add(Entry{Time: s.clock.Now(), Endpoint: "unknown", Method: r.Method, Path: r.URL.Path,
 			Status: http.StatusNotFound, Outcome: "error", Error: "not_found", Reason: "unknown_path",
