@@ -170,7 +170,7 @@ type Limits struct {
 }
 
 // DefaultLimits are generous enough for real connectors and tests.
-var DefaultLimits = Limits{MaxDepth: 5000, MaxSteps: 500_000_000, MaxListLen: 50_000_000}
+var DefaultLimits = Limits{MaxDepth: 5000, MaxSteps: 500_000_000, MaxListLen: 10_000_000}
 
 // Thread is one evaluation: its host, limits and counters. The zero
 // Thread is not usable; call NewThread.
