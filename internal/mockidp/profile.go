@@ -84,6 +84,10 @@ type Paths struct {
 	JWKS       string `yaml:"jwks" json:"jwks"`
 	Introspect string `yaml:"introspect" json:"introspect"`
 	Revoke     string `yaml:"revoke" json:"revoke"`
+	// Aliases are further paths per endpoint name (authorize, token, ...)
+	// that the IDP also serves, such as Google's older /o/oauth2/token,
+	// which connectors still hard-code.
+	Aliases map[string][]string `yaml:"aliases" json:"aliases,omitempty"`
 }
 
 // AudienceRules say how the API audience of an access token is requested.
@@ -334,6 +338,11 @@ func (p *Profile) validate() error {
 		}
 		if _, _, err := parseStatusError(spec.v); err != nil {
 			return fmt.Errorf("%s: %v", spec.field, err)
+		}
+	}
+	for name := range p.Paths.Aliases {
+		if err := oneOf("paths.aliases", name, "authorize", "token", "userinfo", "jwks", "introspect", "revoke"); err != nil {
+			return err
 		}
 	}
 	if p.Lifetimes.Code.D() > 10*60e9 {

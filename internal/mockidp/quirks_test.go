@@ -361,3 +361,20 @@ func TestEntraAnyTenant(t *testing.T) {
 		t.Errorf("keycloak other realm: %d", resp.StatusCode)
 	}
 }
+
+func TestGoogleAliases(t *testing.T) {
+	e := profileEnv(t, "google")
+	q := authQuery(testVerifier)
+	q.Set("access_type", "offline")
+	resp, err := e.hc.Get(e.srv.URL() + "/o/oauth2/auth?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	tr := e.post(e.srv.URL()+"/o/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+		"redirect_uri": {PowerBIRedirect}, "client_id": {DefaultPublicClient}, "code_verifier": {testVerifier}}, "")
+	if tr.status != 200 || tr.str("refresh_token") == "" {
+		t.Errorf("old token path: %d %s", tr.status, tr.raw)
+	}
+}

@@ -255,6 +255,15 @@ func (s *Server) buildRoutes() {
 			// Not RFC 8414's location, but where many clients look.
 			m[ip+"/.well-known/oauth-authorization-server"] = route{"discovery", (*Server).handleDiscovery}
 		}
+		byName := map[string]route{}
+		for _, rt := range m {
+			byName[rt.endpoint] = rt
+		}
+		for name, paths := range s.prof.Paths.Aliases {
+			for _, p := range paths {
+				m[path(p)] = byName[name]
+			}
+		}
 		return m
 	}
 	s.routes = table(s.prof.Vars)
