@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -57,6 +58,7 @@ server listens on loopback only and stops cleanly on SIGINT or SIGTERM.`,
 			&cli.IntFlag{Name: "default-limit", Usage: "cap queries without fetch or LIMIT at `N` rows, as EHRbase's default-limit"},
 			&cli.BoolFlag{Name: "legacy-sq-list", Usage: "list stored queries as EHRbase < 2.30 did ({versions: [...]} without q)"},
 			&cli.StringFlag{Name: "fixed-time", Usage: "freeze the clock at `RFC3339` time, so answers are byte-identical between runs"},
+			&cli.BoolFlag{Name: "fixtures", Usage: "list the fixture queries (id, rows, AQL) and exit; with --json as JSON"},
 			&cli.StringFlag{Name: "url-file", Usage: "write the URL JSON atomically to `FILE` once the server accepts connections"},
 		},
 		Action: runMockCDR,
@@ -67,6 +69,9 @@ func runMockCDR(c *cli.Context) error {
 	out := outputOf(c)
 	if c.NArg() > 0 {
 		return usagef("mock cdr takes no arguments (got %q)", c.Args().First())
+	}
+	if c.Bool("fixtures") {
+		return listFixtures(c, out)
 	}
 	var cfg mockcdr.Config
 	if f := c.String("config"); f != "" {
@@ -159,5 +164,44 @@ func runMockCDR(c *cli.Context) error {
 		return failf("stopping: %v", err)
 	}
 	out.warnf("pqx: mock CDR stopped (%s)\n", sig)
+	return nil
+}
+
+// listFixtures prints the fixture corpus so users can paste the exact AQL
+// into Power BI (only these queries have answers).
+func listFixtures(c *cli.Context, out output) error {
+	srv, err := mockcdr.New(mockcdr.Config{Seed: c.Uint64("seed")})
+	if err != nil {
+		return usagef("%v", err)
+	}
+	type row struct {
+		ID      string          `json:"id"`
+		Title   string          `json:"title"`
+		Rows    int             `json:"rows"`
+		Params  []mockcdr.Param `json:"params,omitempty"`
+		Invalid bool            `json:"invalid,omitempty"`
+		AQL     string          `json:"aql"`
+	}
+	var rows []row
+	for _, f := range mockcdr.Fixtures() {
+		rows = append(rows, row{f.ID, f.Title, srv.FixtureRows(f.ID), f.Params, f.Invalid, f.AQL})
+	}
+	if out.json {
+		return out.writeJSON(rows)
+	}
+	for _, r := range rows {
+		rowsText := fmt.Sprintf("%d rows", r.Rows)
+		if r.Invalid {
+			rowsText = "400"
+		}
+		var ps []string
+		for _, p := range r.Params {
+			ps = append(ps, "$"+p.Name+" ("+p.Type+")")
+		}
+		if len(ps) > 0 {
+			rowsText += ", parameters " + strings.Join(ps, ", ")
+		}
+		fmt.Fprintf(out.stdout, "%s: %s [%s]\n  %s\n", r.ID, r.Title, rowsText, r.AQL)
+	}
 	return nil
 }

@@ -237,6 +237,11 @@ func TestFixtures(t *testing.T) {
 			t.Errorf("%s: q not echoed", tc.id)
 		}
 	}
+	for id, want := range map[string]int{"Q9": 5, "Q5b": 5, "Q12": 0, "Q5": len(d.BloodPressure), "BULK": 10007, "nope": 0} {
+		if got := s.FixtureRows(id); got != want {
+			t.Errorf("FixtureRows(%s) = %d, want %d", id, got, want)
+		}
+	}
 	// Paths are relative to the variable.
 	q3 := get("Q3", map[string]any{"fetch": 1})
 	if q3.Columns[2].Path != "/data[at0001]/events[at0006]/data[at0003]/items[at0004]/value/magnitude" || q3.Columns[0].Path != "/ehr_id/value" {

@@ -87,18 +87,43 @@ func (s *Server) Profile() Profile { return s.profile }
 // Data returns the seeded dataset behind the fixtures.
 func (s *Server) Data() *Dataset { return s.cat.data }
 
-// FixtureRows returns the number of rows the fixture with the given id
-// serves without parameters, filters or paging (0 for invalid fixtures;
-// an alias counts its target's rows).
+// FixtureRows returns the number of rows the fixture's own AQL returns
+// without envelope paging or an EHR filter: fixed WHERE clauses and
+// in-query LIMIT/TOP apply, parameter filters do not (so Q5 counts every
+// reading). Invalid and unknown fixtures count 0.
 func (s *Server) FixtureRows(id string) int {
 	f, ok := LookupFixture(id)
-	if !ok {
+	if !ok || f.Invalid {
 		return 0
 	}
-	if f.AliasOf != "" {
-		f, _ = LookupFixture(f.AliasOf)
+	pa, err := parseAQL(f.AQL, true)
+	target := s.cat.byKey[pa.key]
+	if err != nil || target == nil {
+		return 0
 	}
-	return len(s.cat.rows[f.ID])
+	n := 0
+	rows := s.cat.rows[target.ID]
+	if target.where != nil && len(target.Params) == 0 {
+		for i := range rows {
+			if target.where(s.cat.data, &rows[i], nil) {
+				n++
+			}
+		}
+	} else {
+		n = len(rows)
+	}
+	limit := -1
+	if pa.hasTop {
+		limit = pa.top
+	}
+	if pa.hasLimit {
+		limit = pa.limit
+	}
+	n = max(n-pa.offset, 0)
+	if limit >= 0 {
+		n = min(n, limit)
+	}
+	return n
 }
 
 // Start listens on the configured loopback address and serves in the
