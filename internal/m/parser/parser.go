@@ -560,8 +560,15 @@ func (p *parser) leave() { p.depth-- }
 
 // parseExpr parses an expression.
 func (p *parser) parseExpr() ast.Expr {
+	// No defer: on bailout the parser is abandoned, so depth need not
+	// be restored, and parseExpr is the hottest recursive call.
 	p.enter()
-	defer p.leave()
+	x := p.parseExprNoDepth()
+	p.depth--
+	return x
+}
+
+func (p *parser) parseExprNoDepth() ast.Expr {
 	switch p.tok {
 	case token.EACH:
 		pos := p.cur()
@@ -896,7 +903,12 @@ func (p *parser) parsePrimitiveType() ast.Expr {
 // nullable, list, record, table or function type) or a primary expression.
 func (p *parser) parseType() ast.Expr {
 	p.enter()
-	defer p.leave()
+	x := p.parseTypeNoDepth()
+	p.depth--
+	return x
+}
+
+func (p *parser) parseTypeNoDepth() ast.Expr {
 	pos := p.cur()
 	switch p.tok {
 	case token.IDENT:
