@@ -49,7 +49,13 @@ type Listener struct {
 	Addr string `yaml:"addr"`
 	// TLS names a PEM certificate chain and key; re-read on reload.
 	TLS *TLSFiles `yaml:"tls"`
+	// Admin serves /healthz and /metrics on this listener (default true);
+	// set it false on a listener exposed beyond the operators' network.
+	Admin *bool `yaml:"admin"`
 }
+
+// admin reports whether the listener serves /healthz and /metrics.
+func (l *Listener) admin() bool { return l.Admin == nil || *l.Admin }
 
 // TLSFiles names the PEM files of a TLS listener.
 type TLSFiles struct {

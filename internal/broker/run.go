@@ -45,16 +45,23 @@ func Run(ctx context.Context, path string, opts RunOptions) error {
 	}
 	defer srv.Close()
 	lim := cfg.Limits.withDefaults()
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: lim.ReadHeaderTimeout,
-		IdleTimeout:       lim.IdleTimeout,
-		MaxHeaderBytes:    lim.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	var lns []net.Listener
-	var urls []string
+	var (
+		lns     []net.Listener
+		servers []*http.Server
+		urls    []string
+	)
 	for i, l := range cfg.Listeners {
+		var h http.Handler = srv
+		if !l.admin() {
+			h = noAdmin{srv}
+		}
+		servers = append(servers, &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: lim.ReadHeaderTimeout,
+			IdleTimeout:       lim.IdleTimeout,
+			MaxHeaderBytes:    lim.MaxHeaderBytes,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		})
 		ln, err := net.Listen("tcp", l.Addr)
 		if err != nil {
 			for _, o := range lns {
@@ -82,11 +89,11 @@ func Run(ctx context.Context, path string, opts RunOptions) error {
 	}
 	errc := make(chan error, len(lns))
 	var wg sync.WaitGroup
-	for _, ln := range lns {
+	for i, ln := range lns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := servers[i].Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- err
 			}
 		}()
@@ -129,8 +136,20 @@ loop:
 	log.Info("shutting down; waiting for requests in flight", "timeout", lim.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), lim.ShutdownTimeout)
 	defer cancel()
-	err = hs.Shutdown(sctx)
+	// Shut all listeners down together: each Shutdown closes its listener
+	// at once and then waits for its requests.
+	errs := make([]error, len(servers))
+	var swg sync.WaitGroup
+	for i, hs := range servers {
+		swg.Add(1)
+		go func() {
+			defer swg.Done()
+			errs[i] = hs.Shutdown(sctx)
+		}()
+	}
+	swg.Wait()
 	wg.Wait()
+	err = errors.Join(errs...)
 	if serveErr != nil {
 		return serveErr
 	}
@@ -139,4 +158,15 @@ loop:
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// noAdmin hides /healthz and /metrics on a listener with admin: false.
+type noAdmin struct{ h http.Handler }
+
+func (n noAdmin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
+		http.NotFound(w, r)
+		return
+	}
+	n.h.ServeHTTP(w, r)
 }

@@ -194,7 +194,7 @@ func TestRunTLS(t *testing.T) {
 	certPEM := writeTestCert(t, dir)
 	path := writeConfig(t, env{Dir: dir, TokenURL: idp.URL + "/token"}, idp.secret)
 	data, _ := os.ReadFile(path)
-	data = []byte(strings.Replace(string(data), "  - addr: 127.0.0.1:0\n", "  - addr: 127.0.0.1:0\n    tls: {cert: cert.pem, key: key.pem}\n", 1))
+	data = []byte(strings.Replace(string(data), "  - addr: 127.0.0.1:0\n", "  - addr: 127.0.0.1:0\n    tls: {cert: cert.pem, key: key.pem}\n    admin: false\n", 1))
 	os.WriteFile(path, data, 0o600)
 	r := startRun(t, path)
 	if !strings.HasPrefix(r.url, "https://") {
@@ -203,13 +203,26 @@ func TestRunTLS(t *testing.T) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(certPEM)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	resp, err := client.Get(r.url + "/healthz")
+	// admin: false hides /healthz and /metrics; the broker itself works.
+	for _, p := range []string{"/healthz", "/metrics"} {
+		resp, err := client.Get(r.url + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("%s on an admin: false listener: %d", p, resp.StatusCode)
+		}
+	}
+	req, _ := http.NewRequest("POST", r.url+"/token", strings.NewReader("target=vend"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("powerbi", testPassword)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("healthz over TLS: %d", resp.StatusCode)
+	if body := readAll(t, resp.Body); resp.StatusCode != 200 || !strings.Contains(body, `"access_token"`) {
+		t.Fatalf("token over TLS: %d %s", resp.StatusCode, body)
 	}
 }
 
