@@ -289,3 +289,35 @@ func TestLibSplitter(t *testing.T) {
 		{src: `Combiner.CombineTextByDelimiter("-")({"a", "b"})`, want: `"a-b"`},
 	})
 }
+
+func TestLibNumberDate(t *testing.T) {
+	runCases(t, []evalCase{
+		{src: `Number.Round(2.5)`, want: `2`},
+		{src: `Number.Round(3.5)`, want: `4`},
+		{src: `Number.Round(1.2345, 2)`, want: `1.23`},
+		{src: `Number.RoundUp(1.01)`, want: `2`},
+		{src: `Number.RoundDown(-1.5)`, want: `-2`},
+		{src: `Number.Mod(7, 3)`, want: `1`},
+		{src: `Number.Mod(7, 0)`, reason: "Expression.Error", msg: "divide by zero"},
+		{src: `Number.IntegerDivide(7, 2)`, want: `3`},
+		{src: `Number.Power(2, 10)`, want: `1024`},
+		{src: `Number.Abs(-3)`, want: `3`},
+		{src: `Number.IsNaN(0 / 0)`, want: `true`},
+		{src: `Number.BitwiseOr(5, 2)`, want: `7`},
+		{src: `Number.Abs(null)`, want: `null`},
+		{src: `DateTimeZone.From("2024-01-02T03:04:05+02:00")`, want: `#datetimezone(2024, 1, 2, 3, 4, 5, 2, 0)`},
+		{src: `DateTime.From("2024-01-02T03:04:05")`, want: `#datetime(2024, 1, 2, 3, 4, 5)`},
+		{src: `Date.From("2024-01-02")`, want: `#date(2024, 1, 2)`},
+		{src: `Date.From("garbage")`, reason: "DataFormat.Error", msg: "DateTime"},
+		{src: `DateTimeZone.ToUtc(#datetimezone(2024, 1, 2, 3, 0, 0, 2, 0))`, want: `#datetimezone(2024, 1, 2, 1, 0, 0, 0, 0)`},
+		{src: `DateTime.ToText(#datetime(2024, 1, 2, 13, 4, 5), "yyyy-MM-ddTHH:mm:ss")`, want: `"2024-01-02T13:04:05"`},
+		{src: `DateTimeZone.ToText(#datetimezone(2024, 1, 2, 3, 4, 5, -5, 0), "o")`, want: `"2024-01-02T03:04:05.0000000-05:00"`},
+		{src: `Date.ToText(#date(2024, 3, 4), [Format = "dd MMM yyyy"])`, want: `"04 Mar 2024"`},
+		{src: `Date.ToText(#date(2024, 3, 4))`, want: `"3/4/2024"`},
+		{src: `Date.Year(#datetime(2024, 3, 4, 0, 0, 0))`, want: `2024`},
+		{src: `Date.AddDays(#date(2024, 2, 28), 2)`, want: `#date(2024, 3, 1)`},
+		{src: `Duration.From("1.02:03:04")`, want: `#duration(1, 2, 3, 4)`},
+		{src: `Duration.TotalSeconds(#duration(0, 1, 0, 0))`, want: `3600`},
+		{src: `DateTimeZone.UtcNow() + #duration(0, 0, 0, Number.From("3600"))`, want: `#datetimezone(2024, 5, 6, 8, 8, 9, 0, 0)`},
+	})
+}
