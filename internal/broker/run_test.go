@@ -191,7 +191,7 @@ func TestRunGracefulShutdown(t *testing.T) {
 func TestRunTLS(t *testing.T) {
 	idp := newTestIDP(t)
 	dir := t.TempDir()
-	certPEM := writeTestCert(t, dir)
+	certPEM := writeTestCert(t, dir, 1)
 	path := writeConfig(t, env{Dir: dir, TokenURL: idp.URL + "/token"}, idp.secret)
 	data, _ := os.ReadFile(path)
 	data = []byte(strings.Replace(string(data), "  - addr: 127.0.0.1:0\n", "  - addr: 127.0.0.1:0\n    tls: {cert: cert.pem, key: key.pem}\n    admin: false\n", 1))
@@ -224,13 +224,29 @@ func TestRunTLS(t *testing.T) {
 	if body := readAll(t, resp.Body); resp.StatusCode != 200 || !strings.Contains(body, `"access_token"`) {
 		t.Fatalf("token over TLS: %d %s", resp.StatusCode, body)
 	}
+	if resp.TLS.PeerCertificates[0].SerialNumber.Int64() != 1 {
+		t.Fatalf("serial %v", resp.TLS.PeerCertificates[0].SerialNumber)
+	}
+	// A renewed certificate is picked up on reload, without a restart.
+	writeTestCert(t, dir, 2)
+	r.reload <- syscall.SIGHUP
+	waitFor(t, func() bool { return strings.Contains(r.logs.String(), "configuration reloaded") })
+	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err = insecure.Get(r.url + "/t/cdr/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.TLS.PeerCertificates[0].SerialNumber.Int64(); got != 2 {
+		t.Fatalf("after reload the listener serves certificate %d, want 2", got)
+	}
 }
 
-func writeTestCert(t *testing.T, dir string) []byte {
+func writeTestCert(t *testing.T, dir string, serial int64) []byte {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
+		SerialNumber: big.NewInt(serial),
 		Subject:      pkix.Name{CommonName: "pqx broker test"},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(time.Hour),
