@@ -48,8 +48,8 @@ func IsArchive(name string) bool {
 // duplicates: a file is taken as is; a directory contributes its M files
 // recursively (skipping hidden directories, bin and obj); a pattern with
 // * ? [ { is matched with doublestar (** crosses directories) and
-// contributes M files and archives. A path that does not exist, or a
-// pattern without matches, is an error.
+// contributes M files and archives. A path that does not exist, a folder
+// without M files, or a pattern without matches, is an error.
 func Expand(paths []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
@@ -106,6 +106,9 @@ func Expand(paths []string) ([]string, error) {
 		})
 		if err != nil {
 			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s: no M files (.pq, .pqm, .m) in this folder", arg)
 		}
 		sort.Strings(found)
 		for _, f := range found {

@@ -155,6 +155,10 @@ func TestExpand(t *testing.T) {
 	if _, err := Expand([]string{filepath.Join(dir, "*.xyz")}); err == nil {
 		t.Error("empty glob: no error")
 	}
+	os.Mkdir(filepath.Join(dir, "empty"), 0o755)
+	if _, err := Expand([]string{filepath.Join(dir, "empty")}); err == nil {
+		t.Error("folder without M files: no error")
+	}
 }
 
 func TestArchive(t *testing.T) {
