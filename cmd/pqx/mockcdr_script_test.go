@@ -39,7 +39,7 @@ import (
 //	                                               PATH is relative to the base unless it starts
 //	                                               with / (server root) or http
 //	mockcdr fault [-name N] KIND [key=value…]      schedule a fault; keys: count, after, path,
-//	                                               retry-after, delay
+//	                                               fixture, retry-after, delay
 //	mockcdr log [-name N] [REGEXP]                 print the request log, one line per request;
 //	                                               with REGEXP, fail unless a line matches
 //	                                               (with !, fail if one does)
@@ -375,7 +375,7 @@ func mockCDRFault(ts *testscript.TestScript, name string, args []string) {
 			n, err := strconv.Atoi(v)
 			ts.Check(err)
 			f[k] = n
-		case "path", "delay":
+		case "path", "delay", "fixture":
 			f[k] = v
 		case "retry-after":
 			f["retry_after"] = v

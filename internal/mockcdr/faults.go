@@ -62,6 +62,9 @@ type Fault struct {
 	// relative to the base (e.g. "^/query/"); empty matches every API
 	// request.
 	Path string `json:"path,omitempty"`
+	// Fixture, if set, restricts the fault to queries answered by that
+	// fixture (e.g. "BULK"), so other queries of a test pass untouched.
+	Fixture string `json:"fixture,omitempty"`
 	// RetryAfter is the Retry-After header of 429 and 503 (default "1";
 	// "-" sends none).
 	RetryAfter string `json:"retry_after,omitempty"`
@@ -133,6 +136,11 @@ func (f *Fault) validate() (*regexp.Regexp, error) {
 			}
 		}
 	}
+	if f.Fixture != "" {
+		if _, ok := LookupFixture(f.Fixture); !ok {
+			return nil, fmt.Errorf("fixture: unknown fixture %q", f.Fixture)
+		}
+	}
 	re, err := regexp.Compile(f.Path)
 	if err != nil {
 		return nil, fmt.Errorf("path: %v", err)
@@ -186,13 +194,13 @@ func (s *faultSet) pending() []Fault {
 
 // fire returns the faults that fire for a request to rel. At most one
 // answer-replacing fault fires per request; modifiers combine.
-func (s *faultSet) fire(rel string) []Fault {
+func (s *faultSet) fire(rel, fixture string) []Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Fault
 	replaced := false
 	for _, f := range s.faults {
-		if f.left == 0 || !f.re.MatchString(rel) {
+		if f.left == 0 || !f.re.MatchString(rel) || f.Fixture != "" && !strings.EqualFold(f.Fixture, fixture) {
 			continue
 		}
 		if f.Kind.replaces() && replaced {

@@ -115,6 +115,15 @@ func TestFaultSchedule(t *testing.T) {
 	if e := s.Log()[3]; e.Status != 401 || e.Endpoint != "query.aql" || e.Offset != 2000 || !e.FetchSent || e.Fault != "401" {
 		t.Errorf("log of the 401: %+v", e)
 	}
+	// A fault for one fixture leaves other queries alone.
+	s.Reset()
+	s.AddFault(Fault{Kind: FaultTooManyRequests, Fixture: "bulk"})
+	if st := aql(t, s, FixtureAQL("Q1"), nil).status; st != 200 {
+		t.Errorf("Q1 under a BULK fault: %d", st)
+	}
+	if st := aql(t, s, q, map[string]any{"fetch": 1}).status; st != 429 {
+		t.Errorf("BULK under a BULK fault: %d", st)
+	}
 	// count -1: every request until cleared.
 	s.AddFault(Fault{Kind: FaultUnavailable, Count: -1})
 	for i := 0; i < 3; i++ {
@@ -194,6 +203,7 @@ func TestFaultValidation(t *testing.T) {
 		{Kind: FaultUnavailable, After: -1},
 		{Kind: FaultUnavailable, Path: "("},
 		{Kind: FaultTooManyRequests, RetryAfter: "soon"},
+		{Kind: FaultTooManyRequests, Fixture: "Q99"},
 	} {
 		if err := s.AddFault(f); err == nil {
 			t.Errorf("AddFault(%+v) succeeded", f)

@@ -356,7 +356,7 @@ func (s *Server) guard(x *exchange, rel string, h func(*exchange) *reply) *reply
 	if !acceptable(r.Header.Get("Accept")) {
 		return s.errorReply(http.StatusNotAcceptable, fmt.Sprintf("Media type %q is not acceptable; this server produces application/json", r.Header.Get("Accept")))
 	}
-	x.faults = s.faults.fire(rel)
+	x.faults = s.faults.fire(rel, x.entry.Fixture)
 	if len(x.faults) > 0 {
 		names := make([]string, len(x.faults))
 		for i, f := range x.faults {
