@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pqxdev/pqx/internal/opc"
 	"github.com/pqxdev/pqx/internal/xmldsig"
 )
 
@@ -38,7 +39,7 @@ func foreignSigned(t *testing.T) []byte {
 	// the RelationshipTransform.
 	var manifest strings.Builder
 	for _, f := range sampleFiles() {
-		ct := contentTypeOf[extension("/"+f.name)]
+		ct := contentTypeOf[opc.Extension("/"+f.name)]
 		if ct == "" {
 			ct = "text/plain"
 		}

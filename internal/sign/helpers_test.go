@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pqxdev/pqx/internal/archive"
+	"github.com/pqxdev/pqx/internal/opc"
 )
 
 // Test keys are generated once per test binary: RSA key generation is the
@@ -102,7 +103,7 @@ func unsignedPQX(t testing.TB, files []file) []byte {
 		if err := zw.Add(header(f.name, archive.Deflate, mod), f.data); err != nil {
 			t.Fatal(err)
 		}
-		ext := extension("/" + f.name)
+		ext := opc.Extension("/" + f.name)
 		ct := contentTypeOf[ext]
 		if ct == "" {
 			ct = "text/plain"

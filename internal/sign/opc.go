@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pqxdev/pqx/internal/archive"
+	"github.com/pqxdev/pqx/internal/opc"
 	"github.com/pqxdev/pqx/internal/xmldsig"
 )
 
@@ -37,11 +38,6 @@ const (
 
 	xmlHeader = "\uFEFF<?xml version=\"1.0\" encoding=\"utf-8\"?>"
 )
-
-// paddingExtra is the 28-byte extra field WindowsBase writes in every local
-// header (reference §4.2): header 0xA220, length 24, signature 0xA028,
-// padding size 20, then 20 zero bytes.
-var paddingExtra = append([]byte{0x20, 0xA2, 0x18, 0x00, 0x28, 0xA0, 0x14, 0x00}, make([]byte, 20)...)
 
 // part is one part of an OPC package.
 type part struct {
@@ -142,7 +138,7 @@ func readPackage(data []byte) (*pkg, error) {
 			return nil, fmt.Errorf("%s: content types stream must be named %s", e.Name, contentTypesName)
 		}
 		name := "/" + e.Name
-		if err := checkPartName(name); err != nil {
+		if err := opc.ValidatePartName(name); err != nil {
 			return nil, fmt.Errorf("%s: %v", e.Name, err)
 		}
 		key := normName(name)
@@ -173,34 +169,6 @@ func readPackage(data []byte) (*pkg, error) {
 	}
 	p.typesModified = typesEntry.Modified
 	return p, nil
-}
-
-// checkPartName applies the OPC part-name grammar (ECMA-376-2 §6.2.2):
-// non-empty segments, none ending in ".", no escaped "/" or "\", valid
-// percent-encoding.
-func checkPartName(name string) error {
-	if !strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") {
-		return fmt.Errorf("invalid part name")
-	}
-	for _, seg := range strings.Split(name[1:], "/") {
-		if seg == "" {
-			return fmt.Errorf("empty segment in part name")
-		}
-		if strings.HasSuffix(seg, ".") {
-			return fmt.Errorf("part name segment ends with a dot")
-		}
-		dec, err := url.PathUnescape(seg)
-		if err != nil {
-			return fmt.Errorf("bad percent-encoding in part name")
-		}
-		if strings.ContainsAny(dec, "/\\") {
-			return fmt.Errorf("part name segment encodes a slash")
-		}
-		if strings.ContainsRune(seg, '?') || strings.ContainsRune(seg, '#') {
-			return fmt.Errorf("part name contains ? or #")
-		}
-	}
-	return nil
 }
 
 // normName is the key under which part names compare equal: OPC part names
@@ -235,38 +203,22 @@ func (p *pkg) remove(name string) {
 	p.types.removeOverride(pt.name)
 }
 
-// isRelsPart reports whether name is a relationships part.
-func isRelsPart(name string) bool {
-	dir, file := path.Split(name)
-	return strings.HasSuffix(strings.ToLower(dir), "/_rels/") && strings.HasSuffix(strings.ToLower(file), ".rels")
-}
+func isRelsPart(name string) bool { return opc.IsRelationshipsPart(name) }
 
-// relsPartName returns the relationships part of source ("/" for the
-// package).
-func relsPartName(source string) string {
-	if source == "/" {
-		return "/_rels/.rels"
-	}
-	dir, file := path.Split(source)
-	return dir + "_rels/" + file + ".rels"
-}
+func relsPartName(source string) string { return opc.RelationshipsPartName(source) }
 
-// resolveTarget resolves a relationship target against its source part.
+// resolveTarget resolves a relationship target against its source part; ""
+// means the target is not a valid part name.
 func resolveTarget(source, target string) string {
-	if strings.HasPrefix(target, "/") {
-		return path.Clean(target)
+	t, err := opc.ResolveTarget(source, target)
+	if err != nil {
+		return ""
 	}
-	base := "/"
-	if source != "/" {
-		base = path.Dir(source)
-	}
-	return path.Clean(path.Join(base, target))
+	return t
 }
 
 // relationship is one <Relationship> of a relationships part.
-type relationship struct {
-	ID, Type, Target, TargetMode string
-}
+type relationship = opc.Relationship
 
 // relationships returns the relationships whose source is source, or nil
 // when it has no relationships part.
@@ -338,38 +290,18 @@ func parseRelationships(data []byte) ([]relationship, error) {
 	return rels, nil
 }
 
-// relationshipsBytes writes rels as WindowsBase does: one line, BOM,
-// attribute order Type, Target, (TargetMode,) Id, " />" empty tags.
-func relationshipsBytes(rels []relationship) []byte {
-	var b strings.Builder
-	b.WriteString(xmlHeader)
-	b.WriteString(`<Relationships xmlns="` + nsRelationships + `">`)
-	for _, r := range rels {
-		b.WriteString(`<Relationship Type="`)
-		b.WriteString(escAttr(r.Type))
-		b.WriteString(`" Target="`)
-		b.WriteString(escAttr(r.Target))
-		if r.TargetMode != "" {
-			b.WriteString(`" TargetMode="`)
-			b.WriteString(escAttr(r.TargetMode))
-		}
-		b.WriteString(`" Id="`)
-		b.WriteString(escAttr(r.ID))
-		b.WriteString(`" />`)
-	}
-	b.WriteString(`</Relationships>`)
-	return []byte(b.String())
-}
+func relationshipsBytes(rels []relationship) []byte { return opc.MarshalRelationships(rels) }
 
-// contentTypes is [Content_Types].xml.
+// contentTypes is [Content_Types].xml: internal/opc's model, plus the
+// input bytes, which are written back unchanged unless a part was added or
+// removed.
 type contentTypes struct {
-	defaults  []ctEntry // Extension → type, in insertion order
-	overrides []ctEntry // PartName → type, in insertion order
-	raw       []byte    // the input bytes, kept while unchanged
+	opc.ContentTypes
+	raw []byte
 }
 
-type ctEntry struct{ key, typ string }
-
+// parseContentTypes parses with xmldsig's parser, for positions in errors
+// and its refusal of DOCTYPEs and unexpected elements.
 func parseContentTypes(data []byte) (*contentTypes, error) {
 	doc, err := xmldsig.Parse(data)
 	if err != nil {
@@ -388,20 +320,24 @@ func parseContentTypes(data []byte) (*contentTypes, error) {
 			if ext == "" || typ == "" {
 				return nil, fmt.Errorf("%d:%d: Default needs Extension and ContentType", e.Line, e.Col)
 			}
-			if _, dup := ct.lookupDefault(ext); dup {
-				return nil, fmt.Errorf("%d:%d: duplicate Default for extension %q", e.Line, e.Col, ext)
+			for _, d := range ct.Defaults {
+				if strings.EqualFold(d.Extension, ext) {
+					return nil, fmt.Errorf("%d:%d: duplicate Default for extension %q", e.Line, e.Col, ext)
+				}
 			}
-			ct.defaults = append(ct.defaults, ctEntry{ext, typ})
+			ct.Defaults = append(ct.Defaults, opc.Default{Extension: ext, ContentType: typ})
 		case e.Is(nsContentTypes, "Override"):
 			name, _ := e.Attr("PartName")
 			typ, _ := e.Attr("ContentType")
 			if name == "" || typ == "" {
 				return nil, fmt.Errorf("%d:%d: Override needs PartName and ContentType", e.Line, e.Col)
 			}
-			if _, dup := ct.lookupOverride(name); dup {
-				return nil, fmt.Errorf("%d:%d: duplicate Override for %s", e.Line, e.Col, name)
+			for _, o := range ct.Overrides {
+				if normName(o.PartName) == normName(name) {
+					return nil, fmt.Errorf("%d:%d: duplicate Override for %s", e.Line, e.Col, name)
+				}
 			}
-			ct.overrides = append(ct.overrides, ctEntry{name, typ})
+			ct.Overrides = append(ct.Overrides, opc.Override{PartName: name, ContentType: typ})
 		default:
 			return nil, fmt.Errorf("%d:%d: unexpected element <%s>", e.Line, e.Col, e.Name())
 		}
@@ -409,70 +345,22 @@ func parseContentTypes(data []byte) (*contentTypes, error) {
 	return ct, nil
 }
 
-func (c *contentTypes) lookupDefault(ext string) (string, bool) {
-	for _, d := range c.defaults {
-		if strings.EqualFold(d.key, ext) {
-			return d.typ, true
-		}
-	}
-	return "", false
-}
+func (c *contentTypes) typeOf(name string) (string, bool) { return c.Lookup(name) }
 
-func (c *contentTypes) lookupOverride(name string) (string, bool) {
-	key := normName(name)
-	for _, o := range c.overrides {
-		if normName(o.key) == key {
-			return o.typ, true
-		}
-	}
-	return "", false
-}
-
-func extension(name string) string {
-	base := path.Base(name)
-	if i := strings.LastIndexByte(base, '.'); i >= 0 {
-		return base[i+1:]
-	}
-	return ""
-}
-
-// typeOf returns the content type of the part name.
-func (c *contentTypes) typeOf(name string) (string, bool) {
-	if t, ok := c.lookupOverride(name); ok {
-		return t, true
-	}
-	if ext := extension(name); ext != "" {
-		return c.lookupDefault(ext)
-	}
-	return "", false
-}
-
-// add records the content type of a new part by WindowsBase's rules: the
-// first part with an extension adds a Default; a part without extension or
-// with a type other than the Default gets an Override.
+// add records a new part's content type by WindowsBase's rules.
 func (c *contentTypes) add(name, typ string) {
-	ext := extension(name)
-	if ext != "" {
-		if t, ok := c.lookupDefault(ext); !ok {
-			c.defaults = append(c.defaults, ctEntry{ext, typ})
-			c.raw = nil
-			return
-		} else if t == typ {
-			return
-		}
+	nd, no := len(c.Defaults), len(c.Overrides)
+	c.Add(name, typ)
+	if len(c.Defaults) != nd || len(c.Overrides) != no {
+		c.raw = nil
 	}
-	c.overrides = append(c.overrides, ctEntry{name, typ})
-	c.raw = nil
 }
 
 func (c *contentTypes) removeOverride(name string) {
-	key := normName(name)
-	for i, o := range c.overrides {
-		if normName(o.key) == key {
-			c.overrides = append(c.overrides[:i], c.overrides[i+1:]...)
-			c.raw = nil
-			return
-		}
+	n := len(c.Overrides)
+	c.Remove(name)
+	if len(c.Overrides) != n {
+		c.raw = nil
 	}
 }
 
@@ -482,17 +370,7 @@ func (c *contentTypes) bytes() []byte {
 	if c.raw != nil {
 		return c.raw
 	}
-	var b strings.Builder
-	b.WriteString(xmlHeader)
-	b.WriteString(`<Types xmlns="` + nsContentTypes + `">`)
-	for _, d := range c.defaults {
-		b.WriteString(`<Default Extension="` + escAttr(d.key) + `" ContentType="` + escAttr(d.typ) + `" />`)
-	}
-	for _, o := range c.overrides {
-		b.WriteString(`<Override PartName="` + escAttr(o.key) + `" ContentType="` + escAttr(o.typ) + `" />`)
-	}
-	b.WriteString(`</Types>`)
-	return []byte(b.String())
+	return c.Marshal()
 }
 
 // write serialises the package. Parts keep their compressed streams; the
@@ -551,25 +429,11 @@ func (p *pkg) write(isOrigin, isSignature func(string) bool, typesTime time.Time
 	return out.Bytes(), nil
 }
 
-// header returns WindowsBase's header fields for an entry (reference §4.2).
+// header returns WindowsBase's header fields for an entry (reference
+// §4.2), as internal/opc writes them.
 func header(name string, method uint16, mod time.Time) archive.Header {
-	needed := uint16(10)
-	if method == archive.Deflate {
-		needed = 20
-	}
-	return archive.Header{
-		Name:           name,
-		Method:         method,
-		CreatorVersion: 0x002D,
-		ReaderVersion:  needed,
-		Modified:       mod,
-		LocalExtra:     paddingExtra,
-	}
+	return opc.Header(name, method, mod)
 }
-
-var attrEscaper = strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;", `"`, "&quot;", "\t", "&#x9;", "\n", "&#xA;", "\r", "&#xD;")
-
-func escAttr(s string) string { return attrEscaper.Replace(s) }
 
 var textEscaper = strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;", "\r", "&#xD;")
 

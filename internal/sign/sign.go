@@ -375,7 +375,11 @@ func (p *pkg) signatureState() (*sigState, error) {
 			st.problems = append(st.problems, "more than one digital signature origin relationship; using the first")
 			continue
 		}
-		st.origin, st.originRelID = resolveTarget("/", r.Target), r.ID
+		if t := resolveTarget("/", r.Target); t != "" {
+			st.origin, st.originRelID = t, r.ID
+		} else {
+			st.problems = append(st.problems, fmt.Sprintf("/_rels/.rels: origin relationship %s: target %q is not a part name (ignored)", r.ID, r.Target))
+		}
 	}
 	if st.origin == "" {
 		return st, nil
@@ -389,6 +393,10 @@ func (p *pkg) signatureState() (*sigState, error) {
 			continue
 		}
 		target := resolveTarget(st.origin, r.Target)
+		if target == "" {
+			st.problems = append(st.problems, fmt.Sprintf("%s: signature relationship %s: target %q is not a part name (ignored)", relsPartName(st.origin), r.ID, r.Target))
+			continue
+		}
 		if p.lookup(target) == nil {
 			st.dangling = append(st.dangling, target)
 			continue
@@ -400,7 +408,9 @@ func (p *pkg) signatureState() (*sigState, error) {
 		}
 		for _, c := range srels {
 			if c.Type == relTypeCertificate && c.TargetMode != "External" {
-				st.certs = append(st.certs, resolveTarget(target, c.Target))
+				if ct := resolveTarget(target, c.Target); ct != "" {
+					st.certs = append(st.certs, ct)
+				}
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/pqxdev/pqx/internal/opc"
 	"github.com/pqxdev/pqx/internal/xmldsig"
 )
 
@@ -234,7 +235,7 @@ func TestLayout(t *testing.T) {
 			nameLen := int(signed[i+26]) | int(signed[i+27])<<8
 			extraLen := int(signed[i+28]) | int(signed[i+29])<<8
 			if string(signed[i+30:i+30+nameLen]) == e.Name {
-				if extraLen != 28 || !bytes.Equal(signed[i+30+nameLen:i+30+nameLen+28], paddingExtra) {
+				if extraLen != 28 || !bytes.Equal(signed[i+30+nameLen:i+30+nameLen+28], opc.PaddingExtra()) {
 					t.Errorf("%s: local extra field %x", e.Name, signed[i+30+nameLen:i+30+nameLen+extraLen])
 				}
 				break
