@@ -33,13 +33,20 @@ func NewError(reason, message string) *Error {
 
 // NewErrorDetail returns an M error with reason, message and detail.
 func NewErrorDetail(reason, message string, detail Value) *Error {
-	return &Error{Rec: NewRecord(
-		Field{"Reason", Str(reason)},
-		Field{"Message", Str(message)},
+	return &Error{Rec: errorRecord(Str(reason), Str(message), detail, NullValue, NullValue, NullValue)}
+}
+
+// errorRecord builds the error record `try` exposes: always the six fields
+// of the function reference's Error.Record examples, in their order.
+func errorRecord(reason, message, detail, format, params, code Value) *Record {
+	return NewRecord(
+		Field{"Reason", reason},
+		Field{"Message", message},
 		Field{"Detail", detail},
-		Field{"Message.Format", Str(message)},
-		Field{"Message.Parameters", NullValue},
-	)}
+		Field{"Message.Format", format},
+		Field{"Message.Parameters", params},
+		Field{"ErrorCode", code},
+	)
 }
 
 // Errorf returns an Expression.Error with a formatted message.
@@ -159,31 +166,24 @@ func errorFromRecord(th *Thread, r *Record) (*Error, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f, ok := format.(Text); ok {
-		if _, isNull := msg.(Null); isNull {
-			text, err := formatMessage(th, f.S, params)
-			if err != nil {
-				return nil, err
-			}
-			msg = Str(text)
-		}
-	} else if m, ok := msg.(Text); ok {
-		format = m
+	code, err := get("ErrorCode")
+	if err != nil {
+		return nil, err
 	}
-	out := NewRecord(
-		Field{"Reason", reason},
-		Field{"Message", msg},
-		Field{"Detail", detail},
-		Field{"Message.Format", format},
-		Field{"Message.Parameters", params},
-	)
-	if code, ok, err := r.Get(th, "ErrorCode"); ok {
+	// With parameters, the message is a format: Message.Format keeps it
+	// and Message is filled in (#{0}, #{1}, ...).
+	if m, ok := msg.(Text); ok && isNull(format) && !isNull(params) {
+		format = m
+		msg = NullValue
+	}
+	if f, ok := format.(Text); ok && isNull(msg) {
+		text, err := formatMessage(th, f.S, params)
 		if err != nil {
 			return nil, err
 		}
-		out.set("ErrorCode", Eager(code))
+		msg = Str(text)
 	}
-	return &Error{Rec: out}, nil
+	return &Error{Rec: errorRecord(reason, msg, detail, format, params, code)}, nil
 }
 
 // formatMessage fills #{n} placeholders of format from the list params.

@@ -126,15 +126,18 @@ func TestCycles(t *testing.T) {
 func TestTryShapes(t *testing.T) {
 	runCases(t, []evalCase{
 		{src: `try 1`, want: `[HasError = false, Value = 1]`},
-		{src: `try error "bad"`, want: `[HasError = true, Error = [Reason = "Expression.Error", Message = "bad", Detail = null, Message.Format = "bad", Message.Parameters = null]]`},
-		{src: `try error [Reason = "R", Message = "m", Detail = [x = 1]]`, want: `[HasError = true, Error = [Reason = "R", Message = "m", Detail = [x = 1], Message.Format = "m", Message.Parameters = null]]`},
+		{src: `try error "bad"`, want: `[HasError = true, Error = [Reason = "Expression.Error", Message = "bad", Detail = null, Message.Format = null, Message.Parameters = null, ErrorCode = null]]`},
+		{src: `try error [Reason = "R", Message = "m", Detail = [x = 1]]`, want: `[HasError = true, Error = [Reason = "R", Message = "m", Detail = [x = 1], Message.Format = null, Message.Parameters = null, ErrorCode = null]]`},
+		// The function reference's Error.Record examples.
+		{src: `try error Error.Record("DivideByZero", "You attempted to divide by zero.")`, want: `[HasError = true, Error = [Reason = "DivideByZero", Message = "You attempted to divide by zero.", Detail = null, Message.Format = null, Message.Parameters = null, ErrorCode = null]]`},
+		{src: `(try error Error.Record("NotFound", "Id #{0} missing.", "d", {7}, "E404"))[Error]`, want: `[Reason = "NotFound", Message = "Id 7 missing.", Detail = "d", Message.Format = "Id #{0} missing.", Message.Parameters = {7}, ErrorCode = "E404"]`},
 		{src: `(try error Error.Record("R", "M")) [Error][Reason]`, want: `"R"`},
 		{src: `try error "x" otherwise 2`, want: `2`},
 		{src: `try error "x" catch (e) => e[Message]`, want: `"x"`},
 		{src: `try error "x" catch () => "handled"`, want: `"handled"`},
 		{src: `try 5 catch (e) => 0`, want: `5`},
 		{src: `(try error [Message.Format = "Hello #{0} and #{1}", Message.Parameters = {"a", 2}])[Error][Message]`, want: `"Hello a and 2"`},
-		{src: `(try error [Reason = "R", Message.Format = "n=#{0}", Message.Parameters = {1}])[Error]`, want: `[Reason = "R", Message = "n=1", Detail = null, Message.Format = "n=#{0}", Message.Parameters = {1}]`},
+		{src: `(try error [Reason = "R", Message.Format = "n=#{0}", Message.Parameters = {1}])[Error]`, want: `[Reason = "R", Message = "n=1", Detail = null, Message.Format = "n=#{0}", Message.Parameters = {1}, ErrorCode = null]`},
 		{src: `error Error.Record("DataSource.Error", "down", [Url = "u"])`, reason: "DataSource.Error", msg: "down"},
 		{src: `error 1`, reason: "Expression.Error", msg: "We cannot convert the value 1 to type Record."},
 		// Lazily raised errors inside a returned record escape the try.

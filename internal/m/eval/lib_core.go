@@ -122,18 +122,17 @@ func init() {
 			return makeTable(th, a[0], a[1])
 		}),
 		builtin("Error.Record", "reason as text, optional message as nullable text, optional detail as any, optional parameters as nullable list, optional errorCode as nullable text", func(th *Thread, a []Value) (Value, error) {
-			r := NewRecord(
+			e, err := errorFromRecord(th, NewRecord(
 				Field{"Reason", a[0]},
 				Field{"Message", a[1]},
 				Field{"Detail", a[2]},
-			)
-			if !isNull(a[3]) {
-				r.set("Message.Parameters", Eager(a[3]))
+				Field{"Message.Parameters", a[3]},
+				Field{"ErrorCode", a[4]},
+			))
+			if err != nil {
+				return nil, err
 			}
-			if !isNull(a[4]) {
-				r.set("ErrorCode", Eager(a[4]))
-			}
-			return r, nil
+			return e.Rec, nil
 		}),
 		builtin("Diagnostics.Trace", "traceLevel as number, message as anynonnull, value as any, optional delayed as nullable logical", func(th *Thread, a []Value) (Value, error) {
 			level := traceLevelName(a[0].(Number).F)

@@ -41,7 +41,7 @@ func init() {
 			if isNull(msg) {
 				msg = Str("The credentials provided are invalid.")
 			}
-			return NewRecord(Field{"Reason", a[0]}, Field{"Message", msg}, Field{"Detail", a[2]}), nil
+			return errorRecord(a[0], msg, a[2], NullValue, NullValue, NullValue), nil
 		}),
 		builtin("Extension.CurrentApplication", "", func(th *Thread, a []Value) (Value, error) {
 			return NewRecord(Field{"Name", Str("pqx")}), nil

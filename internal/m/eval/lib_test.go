@@ -222,8 +222,8 @@ func TestLibBinaryJSONURI(t *testing.T) {
 
 func TestLibCore(t *testing.T) {
 	runCases(t, []evalCase{
-		{src: `Error.Record("R")`, want: `[Reason = "R", Message = null, Detail = null]`},
-		{src: `Error.Record("R", "M", [d = 1], {"p"})`, want: `[Reason = "R", Message = "M", Detail = [d = 1], Message.Parameters = {"p"}]`},
+		{src: `Error.Record("R")`, want: `[Reason = "R", Message = null, Detail = null, Message.Format = null, Message.Parameters = null, ErrorCode = null]`},
+		{src: `Error.Record("R", "M", [d = 1], {"p"})`, want: `[Reason = "R", Message = "M", Detail = [d = 1], Message.Format = "M", Message.Parameters = {"p"}, ErrorCode = null]`},
 		{src: `Value.Equals(1, 1)`, want: `true`},
 		{src: `Value.Compare(1, 2)`, want: `-1`},
 		{src: `Value.Add(1, 2)`, want: `3`},
@@ -241,7 +241,7 @@ func TestLibCore(t *testing.T) {
 		{src: `#table({"a"}, {{1, 2}})`, reason: "Expression.Error", msg: "number of columns"},
 		{src: `Extension.Contents("x.png")`, reason: "Expression.Error", msg: "wasn't found"},
 		{src: `Extension.CurrentCredential()`, reason: "Expression.Error", msg: "no credential"},
-		{src: `Extension.CredentialError(Credential.AccessDenied, "nope")`, want: `[Reason = "Credential.AccessDenied", Message = "nope", Detail = null]`},
+		{src: `Extension.CredentialError(Credential.AccessDenied, "nope")`, want: `[Reason = "Credential.AccessDenied", Message = "nope", Detail = null, Message.Format = null, Message.Parameters = null, ErrorCode = null]`},
 	})
 }
 
