@@ -214,6 +214,8 @@ func TestLibBinaryJSONURI(t *testing.T) {
 		{src: `Uri.Combine("https://x.org/a/", "/d")`, want: `"https://x.org/d"`},
 		{src: `Uri.Parts("https://user:pw@www.example.com:8080/p/q?x=1&y=a%20b&x=2#frag")`, want: `[Scheme = "https", Host = "www.example.com", Port = 8080, Path = "/p/q", Query = [x = {"1", "2"}, y = "a b"], Fragment = "frag", UserName = "user", Password = "pw"]`},
 		{src: `Uri.Parts("https://oauth.example/cb?code=abc&state=s1")[Query][code]`, want: `"abc"`},
+		{src: `Uri.Parts("www.example.com")`, want: `[Scheme = "http", Host = "www.example.com", Port = 80, Path = "/", Query = [], Fragment = "", UserName = "", Password = ""]`},
+		{src: `Uri.Parts("http://contoso?a=" & "%2Bmoney%24")[Query][a]`, want: `"+money$"`},
 		{src: `Uri.Parts("https://x.org")[Port]`, want: `443`},
 		{src: `Uri.Parts("not a uri")`, reason: "Expression.Error", msg: "absolute URI"},
 		{src: `Uri.FromParts([Scheme = "https", Host = "x.org", Port = 443, Path = "/a", Query = [q = "1"], Fragment = ""])`, want: `"https://x.org/a?q=1"`},

@@ -90,7 +90,12 @@ func init() {
 }
 
 func uriParts(s string) (Value, error) {
-	u, err := url.Parse(s)
+	in := s
+	if !strings.Contains(s, "://") && !strings.ContainsAny(s, " ") {
+		// Like .NET's UriBuilder, a bare host means http.
+		in = "http://" + s
+	}
+	u, err := url.Parse(in)
 	if err != nil || !u.IsAbs() || u.Host == "" {
 		return nil, NewErrorDetail("Expression.Error", "The value is not a valid absolute URI.", Str(s))
 	}
