@@ -46,7 +46,12 @@ scripts authorize outcomes, injects faults, advances the virtual clock,
 resets state and serves the request journal as JSON lines; see
 internal/mockidp/README.md.
 
-The server listens on loopback only and stops cleanly on SIGINT or SIGTERM.`,
+The server listens on loopback only and stops cleanly on SIGINT or SIGTERM.
+
+--self-test starts a private instance and checks its guarantees (RFC 7636
+vector, discovery, the headless dance, code replay, wrong verifier,
+redirect_uri mismatch, unknown client, the profile's refresh rotation);
+exit 1 if any check fails.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, Usage: "IDP profile `NAME` (default strict-rfc, or the config's)"},
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:0", Usage: "loopback `HOST:PORT` to listen on (port 0 picks a free port)"},
@@ -58,6 +63,7 @@ The server listens on loopback only and stops cleanly on SIGINT or SIGTERM.`,
 			&cli.StringFlag{Name: "endpoints-file", Usage: "write the endpoint JSON atomically to `FILE` once the server accepts connections"},
 			&cli.StringFlag{Name: "journal", Usage: "write the request journal as JSON lines to `FILE` when stopping"},
 			&cli.BoolFlag{Name: "profiles", Usage: "list the built-in profiles and exit"},
+			&cli.BoolFlag{Name: "self-test", Usage: "run the conformance self-test against the profile (all profiles without --profile) and exit"},
 		},
 		Action: runMockIDP,
 	})
@@ -83,6 +89,9 @@ func runMockIDP(c *cli.Context) error {
 	}
 	if c.Bool("profiles") {
 		return listProfiles(c, out)
+	}
+	if c.Bool("self-test") {
+		return selfTestIDP(c, out)
 	}
 	var cfg mockidp.Config
 	if f := c.String("config"); f != "" {
@@ -193,6 +202,46 @@ func listProfiles(c *cli.Context, out output) error {
 	}
 	for _, r := range rows {
 		fmt.Fprintf(out.stdout, "%-15s %-21s %s\n", r.Name, r.Rotation, r.Description)
+	}
+	return nil
+}
+
+func selfTestIDP(c *cli.Context, out output) error {
+	profiles := mockidp.Profiles()
+	if p := c.String("profile"); p != "" {
+		if _, err := mockidp.LoadProfile(p); err != nil {
+			return usagef("%v", err)
+		}
+		profiles = []string{p}
+	}
+	type result struct {
+		Profile string          `json:"profile"`
+		Checks  []mockidp.Check `json:"checks"`
+	}
+	var results []result
+	failed := 0
+	for _, p := range profiles {
+		checks, err := mockidp.SelfTest(p)
+		if err != nil {
+			return failf("self-test %s: %v", p, err)
+		}
+		results = append(results, result{p, checks})
+		for _, ch := range checks {
+			if !ch.OK {
+				failed++
+				fmt.Fprintf(out.stderr, "FAIL %s: %s: %s\n", p, ch.Name, ch.Detail)
+			} else {
+				out.printf("ok   %s: %s\n", p, ch.Name)
+			}
+		}
+	}
+	if out.json {
+		if err := out.writeJSON(results); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return failf("self-test: %d checks failed", failed)
 	}
 	return nil
 }

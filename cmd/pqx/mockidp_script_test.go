@@ -458,7 +458,11 @@ func (st *idpScript) post(ts *testscript.TestScript, form url.Values, client, se
 		return resp.StatusCode, nil, fmt.Sprintf("%d non-JSON body %q", resp.StatusCode, truncate(string(data), 80))
 	}
 	if resp.StatusCode != 200 {
-		return resp.StatusCode, body, fmt.Sprintf("%d %v: %v", resp.StatusCode, body["error"], body["error_description"])
+		line := fmt.Sprintf("%d %v: %v", resp.StatusCode, body["error"], body["error_description"])
+		if h, ok := body["error_hint"]; ok {
+			line += fmt.Sprintf(" [hint: %v]", h) // vendor wording above, the mock's diagnosis here
+		}
+		return resp.StatusCode, body, line
 	}
 	if _, ok := body["access_token"].(string); !ok {
 		return resp.StatusCode, nil, "200 without access_token"
