@@ -173,7 +173,7 @@ func writeJSON(th *Thread, b *bytes.Buffer, v Value, depth int) error {
 		b.WriteString(strconv.FormatBool(x.B))
 	case Number:
 		if math.IsNaN(x.F) || math.IsInf(x.F, 0) {
-			b.WriteString(strconv.Quote(FormatNumber(x.F)))
+			b.WriteString("null") // as the function reference specifies
 			return nil
 		}
 		b.WriteString(jsonNumber(x.F))
@@ -188,7 +188,7 @@ func writeJSON(th *Thread, b *bytes.Buffer, v Value, depth int) error {
 	case Time:
 		writeJSONString(b, time.Unix(0, int64(x.D)).UTC().Format("15:04:05.9999999"))
 	case Duration:
-		writeJSONString(b, durationText(x.D))
+		writeJSONString(b, isoDuration(x.D))
 	case Binary:
 		data, err := x.Force(th)
 		if err != nil {
@@ -243,6 +243,41 @@ func writeJSON(th *Thread, b *bytes.Buffer, v Value, depth int) error {
 			"We cannot convert a value of type "+titleCase(v.Kind().String())+" to JSON.", v)
 	}
 	return nil
+}
+
+// isoDuration writes an ISO 8601 duration as .NET's XmlConvert does:
+// P1DT2H3M4.5S, PT0S.
+func isoDuration(d time.Duration) string {
+	var b strings.Builder
+	if d < 0 {
+		b.WriteByte('-')
+		d = -d
+	}
+	b.WriteByte('P')
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	if days > 0 {
+		fmt.Fprintf(&b, "%dD", days)
+	}
+	if d == 0 {
+		if days == 0 {
+			b.WriteString("T0S")
+		}
+		return b.String()
+	}
+	b.WriteByte('T')
+	if h := d / time.Hour; h > 0 {
+		fmt.Fprintf(&b, "%dH", h)
+		d -= h * time.Hour
+	}
+	if m := d / time.Minute; m > 0 {
+		fmt.Fprintf(&b, "%dM", m)
+		d -= m * time.Minute
+	}
+	if d > 0 {
+		b.WriteString(FormatNumber(float64(d)/float64(time.Second)) + "S")
+	}
+	return b.String()
 }
 
 func jsonNumber(f float64) string {
