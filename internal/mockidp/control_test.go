@@ -134,6 +134,9 @@ func TestStartRefusesNonLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
+	if err := srv.Start("127.0.0.1:0"); err == nil {
+		t.Error("second Start accepted")
+	}
 	if !strings.HasPrefix(srv.URL(), "http://127.0.0.1:") {
 		t.Errorf("URL %s", srv.URL())
 	}

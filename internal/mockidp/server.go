@@ -385,6 +385,9 @@ func (s *Server) Start(addr string) error {
 	if err := CheckLoopback(addr); err != nil {
 		return err
 	}
+	if s.httpSrv != nil {
+		return fmt.Errorf("mock IDP already started at %s", s.URL())
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err

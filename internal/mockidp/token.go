@@ -678,7 +678,7 @@ func (s *Server) tokenResponse(x *exchange, res *grantResult) ([]byte, error) {
 		}
 	}
 	life := int64(res.atLife / time.Second)
-	var j jsonBuf
+	j := jsonBuf{b: make([]byte, 0, 512+len(at)+len(idt))}
 	j.str("access_token", at)
 	j.str("token_type", "Bearer")
 	switch x.expiresIn {
@@ -726,7 +726,7 @@ func (s *Server) tokenResponse(x *exchange, res *grantResult) ([]byte, error) {
 
 func (s *Server) signAccessToken(res *grantResult) (string, error) {
 	a := res.access
-	var j jsonBuf
+	j := jsonBuf{b: make([]byte, 0, 512)}
 	j.str("iss", s.Issuer())
 	j.str("sub", res.subject.Subject)
 	if len(a.aud) == 1 {
@@ -756,7 +756,7 @@ func (s *Server) signAccessToken(res *grantResult) (string, error) {
 }
 
 func (s *Server) signIDToken(res *grantResult, accessToken string, now time.Time) (string, error) {
-	var j jsonBuf
+	j := jsonBuf{b: make([]byte, 0, 512)}
 	j.str("iss", s.Issuer())
 	j.str("sub", res.subject.Subject)
 	j.str("aud", res.client.ID)
