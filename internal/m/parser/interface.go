@@ -61,6 +61,7 @@ func ParseFile(fset *token.FileSet, filename string, src []byte, mode Mode) (doc
 		return nil, p.errors
 	}
 	p.tokenize()
+	defer p.release()
 	doc = p.parseDocument()
 	return doc, p.finish()
 }
@@ -97,5 +98,6 @@ func IsSectionDocument(src []byte) bool {
 	var p parser
 	p.init(fset.AddFile("", src), AllErrors) // AllErrors: never bail out
 	p.tokenize()
+	defer p.release()
 	return p.isSectionDocument()
 }

@@ -3,6 +3,7 @@ package parser
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/pqxdev/pqx/internal/m/ast"
 	"github.com/pqxdev/pqx/internal/m/scanner"
@@ -17,6 +18,31 @@ type tok struct {
 	kind       token.Kind
 	start, end int32 // byte offsets
 	match      int32 // for an opening bracket, the index of its closer, or -1
+}
+
+// tokPool recycles token buffers: they are garbage as soon as a file is
+// parsed, and allocating (and zeroing) them anew dominated the cost of
+// parsing many files.
+var tokPool sync.Pool
+
+// maxPooledToks bounds the buffers kept in the pool (16 MiB of tokens).
+const maxPooledToks = 1 << 20
+
+func getToks(n int) []tok {
+	if b, ok := tokPool.Get().(*[]tok); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]tok, 0, n)
+}
+
+// release returns the token buffer to the pool; the parser must not be
+// used afterwards. The syntax tree holds no reference to the tokens.
+func (p *parser) release() {
+	if cap(p.toks) <= maxPooledToks {
+		b := p.toks[:0]
+		tokPool.Put(&b)
+	}
+	p.toks = nil
 }
 
 // bailout is panicked to stop parsing after too many errors.
@@ -64,7 +90,7 @@ func (p *parser) tokenize() {
 		}
 		p.errorAt(pos, msg)
 	}, scanner.ScanComments)
-	p.toks = make([]tok, 0, len(p.src)/4+16) // dense M runs about 5 bytes per token
+	p.toks = getToks(len(p.src)/4 + 16) // dense M runs about 5 bytes per token
 	var stack []int32
 	for {
 		start, kind, end := s.ScanRaw()

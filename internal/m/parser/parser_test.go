@@ -180,3 +180,37 @@ func TestLiteralValues(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentParse parses the same sources from several goroutines (the
+// token buffers are pooled) and checks that every tree is the same; run it
+// with -race.
+func TestConcurrentParse(t *testing.T) {
+	srcs := validSources(t)
+	want := map[string]string{}
+	for name, src := range srcs {
+		doc, err := ParseFile(token.NewFileSet(), name, src, ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[name] = ast.SExpr(doc)
+	}
+	fset := token.NewFileSet()
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			bad := ""
+			for name, src := range srcs {
+				doc, err := ParseFile(fset, name, src, ParseComments)
+				if err != nil || ast.SExpr(doc) != want[name] {
+					bad = name
+				}
+			}
+			errs <- bad
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if bad := <-errs; bad != "" {
+			t.Errorf("concurrent parse of %s differs", bad)
+		}
+	}
+}
