@@ -456,3 +456,45 @@ func TestBacktrace(t *testing.T) {
 		t.Errorf("repeated frames: %v", err)
 	}
 }
+
+// TestParallelEnvironments evaluates one parsed section in several
+// goroutines, each with its own Environment and Thread and a shared Host,
+// as a host refreshing tokens in parallel does. Run with -race.
+func TestParallelEnvironments(t *testing.T) {
+	src := []byte(`section P;
+shared P.Id = Text.NewGuid();
+shared P.Sum = List.Sum(List.Transform({1..100}, each _ * 2));
+shared P.Wait = Function.InvokeAfter(() => DateTime.LocalNow(), #duration(0, 0, 0, 1));
+`)
+	host := testHost()
+	done := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			th := NewThread(NewEnvironment(), host)
+			if _, err := th.LoadSectionSource("p.pq", src); err != nil {
+				done <- err.Error()
+				return
+			}
+			v, err := th.EvalSource("q.pq", []byte(`{P.Id, P.Sum, P.Wait}`))
+			if err == nil {
+				err = th.DeepForce(v)
+			}
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			done <- Serialize(th, v)
+		}()
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 8; i++ {
+		s := <-done
+		if !strings.Contains(s, ", 10100, #datetime(") {
+			t.Fatalf("got %s", s)
+		}
+		seen[s[:40]] = true
+	}
+	if len(seen) != 8 {
+		t.Errorf("each environment must get its own GUID; got %d distinct", len(seen))
+	}
+}
