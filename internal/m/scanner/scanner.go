@@ -271,6 +271,14 @@ func (s *Scanner) skipBlockComment(start int) {
 	s.error(start, "comment not terminated")
 }
 
+// asciiPart marks the ASCII identifier part characters.
+var asciiPart = func() (t [256]bool) {
+	for c := 0; c < 128; c++ {
+		t[c] = isASCIILetter(byte(c)) || isDigit(byte(c)) || c == '_'
+	}
+	return
+}()
+
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 func isDigit(c byte) bool       { return '0' <= c && c <= '9' }
 func isHex(c byte) bool {
@@ -329,6 +337,10 @@ func (s *Scanner) scanIdent() token.Kind {
 	dotted := false
 	for {
 		for {
+			// ASCII fast path; partAt decodes anything else.
+			for s.off < len(s.src) && asciiPart[s.src[s.off]] {
+				s.off++
+			}
 			w := s.partAt(s.off)
 			if w == 0 {
 				break
