@@ -28,12 +28,14 @@ const (
 	FaultSlow            FaultKind = "slow"          // answer after Delay (408 past the query timeout)
 	FaultBOM             FaultKind = "bom"           // prefix a UTF-8 byte order mark
 	FaultNoRows          FaultKind = "no-rows"       // leave rows out of the result set
+	FaultNullRows        FaultKind = "null-rows"     // send "rows": null (Better past the end)
+	FaultHTML            FaultKind = "html"          // 200 with an SSO proxy's HTML login page
 )
 
 var faultKinds = []FaultKind{
 	FaultTooManyRequests, FaultUnavailable, FaultBadGateway, FaultGatewayTimeout, FaultUnauthorized,
 	FaultServerError, FaultEmpty, FaultTruncated, FaultIgnoreOffset, FaultIgnoreFetch, FaultSlow,
-	FaultBOM, FaultNoRows,
+	FaultBOM, FaultNoRows, FaultNullRows, FaultHTML,
 }
 
 // FaultKinds returns every fault kind.
@@ -42,7 +44,8 @@ func FaultKinds() []FaultKind { return append([]FaultKind(nil), faultKinds...) }
 // replaces reports whether the fault replaces the whole answer.
 func (k FaultKind) replaces() bool {
 	switch k {
-	case FaultTooManyRequests, FaultUnavailable, FaultBadGateway, FaultGatewayTimeout, FaultUnauthorized, FaultServerError, FaultEmpty:
+	case FaultTooManyRequests, FaultUnavailable, FaultBadGateway, FaultGatewayTimeout, FaultUnauthorized,
+		FaultServerError, FaultEmpty, FaultHTML:
 		return true
 	}
 	return false

@@ -59,6 +59,16 @@ func TestFaultKinds(t *testing.T) {
 				t.Errorf("no BOM: %.10q", r.body)
 			}
 		}},
+		{Fault{Kind: FaultNullRows}, 200, func(t *testing.T, r response) {
+			if !bytes.HasSuffix(r.body, []byte(`,"rows":null}`)) {
+				t.Errorf("null-rows: %.100s", r.body[len(r.body)-100:])
+			}
+		}},
+		{Fault{Kind: FaultHTML}, 200, func(t *testing.T, r response) {
+			if !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !bytes.Contains(r.body, []byte("<form")) {
+				t.Errorf("html: %v %s", r.header, r.body)
+			}
+		}},
 		{Fault{Kind: FaultNoRows}, 200, func(t *testing.T, r response) {
 			if rs := decodeRS(t, r); rs.Rows != nil || len(rs.Columns) != 4 {
 				t.Errorf("no-rows: rows present or columns missing")

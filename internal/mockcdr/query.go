@@ -427,8 +427,8 @@ func (s *Server) execute(x *exchange, qr *queryRequest, q string, sq *StoredQuer
 		}
 	}
 	rp := &reply{status: http.StatusOK, header: http.Header{"Content-Type": {"application/json"}},
-		body: encodeResultSet(meta, name, q, f.Columns, page, omitRows), json: true, etag: true, rows: len(page)}
-	if omitRows {
+		body: encodeResultSet(meta, name, q, f.Columns, page, omitRows, x.fault(FaultNullRows)), json: true, etag: true, rows: len(page)}
+	if omitRows || x.fault(FaultNullRows) {
 		rp.rows = -1
 	}
 	return rp
@@ -480,7 +480,7 @@ func (s *Server) parseError(detail string) *reply {
 
 // encodeResultSet writes a result set from pre-encoded rows; this keeps a
 // 1,000-row page to a copy rather than a reflection walk.
-func encodeResultSet(meta map[string]any, name, q string, cols []Column, rows []row, omitRows bool) []byte {
+func encodeResultSet(meta map[string]any, name, q string, cols []Column, rows []row, omitRows, nullRows bool) []byte {
 	size := 256 + len(q)
 	for _, r := range rows {
 		size += len(r.raw) + 1
@@ -505,7 +505,11 @@ func encodeResultSet(meta map[string]any, name, q string, cols []Column, rows []
 	}
 	enc.Encode(cols)
 	trimNL(b)
-	if !omitRows {
+	switch {
+	case omitRows:
+	case nullRows:
+		b.WriteString(`,"rows":null`)
+	default:
 		b.WriteString(`,"rows":[`)
 		for i, r := range rows {
 			if i > 0 {

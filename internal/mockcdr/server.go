@@ -434,6 +434,11 @@ func (s *Server) faultReply(x *exchange, f Fault) *reply {
 		return s.errorReply(http.StatusInternalServerError, "An internal error has occurred. Please contact your administrator.")
 	case FaultEmpty:
 		return &reply{status: http.StatusOK, header: http.Header{"Content-Type": {"application/json"}}, rows: -1}
+	case FaultHTML:
+		page := "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>" +
+			"<form method=\"post\" action=\"/login\"><input name=\"username\"><input name=\"password\" type=\"password\">" +
+			"<button>Sign in</button></form></body></html>\n"
+		return &reply{status: http.StatusOK, header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, body: []byte(page), rows: -1}
 	}
 	return s.errorReply(http.StatusInternalServerError, "unhandled fault "+string(f.Kind))
 }
