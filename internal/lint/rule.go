@@ -31,6 +31,7 @@ const (
 	Info
 )
 
+// String returns "error", "warning" or "info".
 func (s Severity) String() string {
 	switch s {
 	case Error:

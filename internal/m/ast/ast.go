@@ -347,6 +347,7 @@ const (
 	Verbatim
 )
 
+// String returns the kind's name: null, logical, number, text or verbatim.
 func (k LitKind) String() string {
 	switch k {
 	case Null:
@@ -493,7 +494,8 @@ func (f *FieldSpec) End() token.Pos {
 // ---------------------------------------------------------------------------
 // Positions
 
-// Pos implementations.
+// Pos and End implementations (one line each, as in go/ast): the span of a
+// node runs from its first token to just after its last.
 func (x *BadExpr) Pos() token.Pos { return x.From }
 
 // Pos returns the position of @ or of the name.
