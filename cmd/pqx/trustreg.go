@@ -22,12 +22,12 @@ spaces and colons are ignored) or files whose certificates are used, as
 "pqx thumbprint" reads them.
 
 Importing the file (regedit /s file.reg, as administrator) replaces the
-whole value, so list every thumbprint to keep. The file is UTF-16LE with
-BOM and CRLF, as regedit exports; --encoding utf-8 writes UTF-8. Without -o
-the text goes to stdout.`,
+whole value, so list every thumbprint to keep. With -o the file is UTF-16LE
+with BOM and CRLF, as regedit exports; without -o the text goes to stdout as
+UTF-8. --encoding overrides either.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the .reg to `FILE` (atomically) instead of stdout", TakesFile: true},
-			&cli.StringFlag{Name: "encoding", Value: "utf-16", Usage: "file encoding: utf-16 (regedit's) or utf-8"},
+			&cli.StringFlag{Name: "encoding", Usage: "utf-16 (regedit's) or utf-8", DefaultText: "utf-16 with -o, utf-8 on stdout"},
 			&cli.StringFlag{Name: "password-env", Usage: "PFX password from environment variable `VAR` (for PFX arguments)"},
 			&cli.StringFlag{Name: "password-file", Usage: "PFX password from the first line of `FILE`", TakesFile: true},
 		},
@@ -45,12 +45,19 @@ func runTrustReg(c *cli.Context) error {
 		return usagef("trust-reg: give at least one thumbprint or certificate file")
 	}
 	var utf16 bool
-	switch c.String("encoding") {
+	enc := c.String("encoding")
+	if enc == "" {
+		enc = "utf-8"
+		if c.String("out") != "" {
+			enc = "utf-16"
+		}
+	}
+	switch enc {
 	case "utf-16", "utf16", "utf-16le":
 		utf16 = true
 	case "utf-8", "utf8":
 	default:
-		return usagef("--encoding: want utf-16 or utf-8, got %q", c.String("encoding"))
+		return usagef("--encoding: want utf-16 or utf-8, got %q", enc)
 	}
 	var thumbs []string
 	seen := map[string]bool{}
