@@ -26,6 +26,10 @@ type Host struct {
 	// Credential is the current credential (Extension.CurrentCredential and
 	// Web.Contents); nil means anonymous.
 	Credential *Credential
+	// RefreshCredential, when set, serves Extension.CurrentCredential(true):
+	// the host refreshes the token (running the connector's Refresh) and
+	// returns the new credential.
+	RefreshCredential func() (*Credential, error)
 	// Trace receives Diagnostics.Trace calls.
 	Trace func(level, message string)
 	// Files serves Extension.Contents: the package's files by name.
@@ -83,7 +87,10 @@ type Clock interface {
 
 type realClock struct{}
 
+// Now returns the wall-clock time.
 func (realClock) Now() time.Time { return time.Now() }
+
+// Sleep waits for d or until ctx is done.
 func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -30,6 +30,16 @@ func init() {
 			return nil, NewErrorDetail("Expression.Error", "The string resource '"+name+"' wasn't found in resources.resx.", Str(name))
 		}),
 		builtin("Extension.CurrentCredential", "optional forceRefresh as nullable logical", func(th *Thread, a []Value) (Value, error) {
+			if b, ok := a[0].(Logical); ok && b.B && th.Host.RefreshCredential != nil {
+				c, err := th.Host.RefreshCredential()
+				if err != nil {
+					if me := AsError(err); me != nil {
+						return nil, me
+					}
+					return nil, NewError("DataSource.Error", "The credential could not be refreshed: "+err.Error())
+				}
+				return c.Record(), nil
+			}
 			if th.Host.Credential == nil {
 				return nil, NewErrorDetail("Expression.Error",
 					"Extension.CurrentCredential: no credential is set for this data source.", NullValue)

@@ -327,3 +327,21 @@ func TestLibNumberDate(t *testing.T) {
 		{src: `DateTimeZone.UtcNow() + #duration(0, 0, 0, Number.From("3600"))`, want: `#datetimezone(2024, 5, 6, 8, 8, 9, 0, 0)`},
 	})
 }
+
+func TestCurrentCredentialRefresh(t *testing.T) {
+	h := testHost()
+	h.Credential = &Credential{AuthenticationKind: "OAuth", AccessToken: "old"}
+	calls := 0
+	h.RefreshCredential = func() (*Credential, error) {
+		calls++
+		return &Credential{AuthenticationKind: "OAuth", AccessToken: "new"}, nil
+	}
+	th := NewThread(nil, h)
+	v, err := th.EvalSource("c.pq", []byte(`{Extension.CurrentCredential()[access_token], Extension.CurrentCredential(true)[access_token]}`))
+	if err == nil {
+		err = th.DeepForce(v)
+	}
+	if err != nil || Serialize(th, v) != `{"old", "new"}` || calls != 1 {
+		t.Fatalf("got %v %v, %d refreshes", Serialize(th, v), err, calls)
+	}
+}

@@ -14,6 +14,7 @@ const (
 // BaseOf returns the type base of values of kind k.
 func BaseOf(k Kind) Base { return Base(k) }
 
+// String returns the M name of the base, as in type expressions.
 func (b Base) String() string {
 	switch b {
 	case BaseAny:

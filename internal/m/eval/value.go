@@ -1,16 +1,3 @@
-// Package eval evaluates Power Query M: it holds the value model, the
-// tree-walking evaluator over internal/m/ast, the host interface through
-// which M code reaches HTTP, clocks, GUIDs, credentials and package files,
-// and the standard library subset a connector needs (tiers 1 and 2).
-//
-// The design follows google/starlark-go: a small Value interface with one
-// concrete type per M kind, built-ins as plain Go functions that unpack their
-// arguments with one helper (Unpack), and every host effect reached through a
-// Thread so tests can swap it. Evaluation is lazy and memoised exactly where
-// the M specification says so (let variables, record fields, section
-// members, list items); errors are *Error values carrying an M error record.
-//
-// A Thread and the values it produces are not safe for concurrent use.
 package eval
 
 import (
@@ -184,38 +171,95 @@ func (b Binary) lazyMeta(th *Thread) (*Record, error) {
 	return v.Meta(), nil
 }
 
-func (Null) Kind() Kind         { return KindNull }
-func (Logical) Kind() Kind      { return KindLogical }
-func (Number) Kind() Kind       { return KindNumber }
-func (Text) Kind() Kind         { return KindText }
-func (Date) Kind() Kind         { return KindDate }
-func (DateTime) Kind() Kind     { return KindDateTime }
+// Kind implements Value.
+func (Null) Kind() Kind { return KindNull }
+
+// Kind implements Value.
+func (Logical) Kind() Kind { return KindLogical }
+
+// Kind implements Value.
+func (Number) Kind() Kind { return KindNumber }
+
+// Kind implements Value.
+func (Text) Kind() Kind { return KindText }
+
+// Kind implements Value.
+func (Date) Kind() Kind { return KindDate }
+
+// Kind implements Value.
+func (DateTime) Kind() Kind { return KindDateTime }
+
+// Kind implements Value.
 func (DateTimeZone) Kind() Kind { return KindDateTimeZone }
-func (Time) Kind() Kind         { return KindTime }
-func (Duration) Kind() Kind     { return KindDuration }
-func (Binary) Kind() Kind       { return KindBinary }
 
-func (v Null) Meta() *Record         { return v.meta }
-func (v Logical) Meta() *Record      { return v.meta }
-func (v Number) Meta() *Record       { return v.meta }
-func (v Text) Meta() *Record         { return v.meta }
-func (v Date) Meta() *Record         { return v.meta }
-func (v DateTime) Meta() *Record     { return v.meta }
+// Kind implements Value.
+func (Time) Kind() Kind { return KindTime }
+
+// Kind implements Value.
+func (Duration) Kind() Kind { return KindDuration }
+
+// Kind implements Value.
+func (Binary) Kind() Kind { return KindBinary }
+
+// Meta implements Value.
+func (v Null) Meta() *Record { return v.meta }
+
+// Meta implements Value.
+func (v Logical) Meta() *Record { return v.meta }
+
+// Meta implements Value.
+func (v Number) Meta() *Record { return v.meta }
+
+// Meta implements Value.
+func (v Text) Meta() *Record { return v.meta }
+
+// Meta implements Value.
+func (v Date) Meta() *Record { return v.meta }
+
+// Meta implements Value.
+func (v DateTime) Meta() *Record { return v.meta }
+
+// Meta implements Value.
 func (v DateTimeZone) Meta() *Record { return v.meta }
-func (v Time) Meta() *Record         { return v.meta }
-func (v Duration) Meta() *Record     { return v.meta }
-func (v Binary) Meta() *Record       { return v.meta }
 
-func (v Null) WithMeta(m *Record) Value         { v.meta = normMeta(m); return v }
-func (v Logical) WithMeta(m *Record) Value      { v.meta = normMeta(m); return v }
-func (v Number) WithMeta(m *Record) Value       { v.meta = normMeta(m); return v }
-func (v Text) WithMeta(m *Record) Value         { v.meta = normMeta(m); return v }
-func (v Date) WithMeta(m *Record) Value         { v.meta = normMeta(m); return v }
-func (v DateTime) WithMeta(m *Record) Value     { v.meta = normMeta(m); return v }
+// Meta implements Value.
+func (v Time) Meta() *Record { return v.meta }
+
+// Meta implements Value.
+func (v Duration) Meta() *Record { return v.meta }
+
+// Meta implements Value.
+func (v Binary) Meta() *Record { return v.meta }
+
+// WithMeta implements Value.
+func (v Null) WithMeta(m *Record) Value { v.meta = normMeta(m); return v }
+
+// WithMeta implements Value.
+func (v Logical) WithMeta(m *Record) Value { v.meta = normMeta(m); return v }
+
+// WithMeta implements Value.
+func (v Number) WithMeta(m *Record) Value { v.meta = normMeta(m); return v }
+
+// WithMeta implements Value.
+func (v Text) WithMeta(m *Record) Value { v.meta = normMeta(m); return v }
+
+// WithMeta implements Value.
+func (v Date) WithMeta(m *Record) Value { v.meta = normMeta(m); return v }
+
+// WithMeta implements Value.
+func (v DateTime) WithMeta(m *Record) Value { v.meta = normMeta(m); return v }
+
+// WithMeta implements Value.
 func (v DateTimeZone) WithMeta(m *Record) Value { v.meta = normMeta(m); return v }
-func (v Time) WithMeta(m *Record) Value         { v.meta = normMeta(m); return v }
-func (v Duration) WithMeta(m *Record) Value     { v.meta = normMeta(m); return v }
-func (v Binary) WithMeta(m *Record) Value       { v.meta = normMeta(m); return v }
+
+// WithMeta implements Value.
+func (v Time) WithMeta(m *Record) Value { v.meta = normMeta(m); return v }
+
+// WithMeta implements Value.
+func (v Duration) WithMeta(m *Record) Value { v.meta = normMeta(m); return v }
+
+// WithMeta implements Value.
+func (v Binary) WithMeta(m *Record) Value { v.meta = normMeta(m); return v }
 
 func normMeta(m *Record) *Record {
 	if m == nil || m.Len() == 0 {
@@ -308,7 +352,10 @@ func (l *Lazy) Force(th *Thread) (Value, error) {
 // errValue stores a memoised error in Lazy.v; it never escapes a Lazy.
 type errValue struct{ err error }
 
-func (errValue) Kind() Kind                 { return KindNull }
+// Kind implements Value.
+func (errValue) Kind() Kind { return KindNull }
+
+// Meta implements Value.
 func (errValue) Meta() *Record              { return nil }
 func (e errValue) WithMeta(m *Record) Value { return e }
 
