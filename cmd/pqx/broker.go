@@ -27,9 +27,10 @@ func init() {
 connector that only speaks HTTP Basic (Power Query's UsernamePassword kind)
 reach an API that needs a bearer token from a client_credentials grant.
 
-Proxy mode: point the connector at https://BROKER/t/TARGET/ ; the broker
-checks the caller's Basic credentials, drops them, and forwards the request to
-the target's upstream with a cached bearer token.
+Proxy mode: point the connector at https://BROKER/t/TARGET/ (or at the
+target's mount: path); the broker checks the caller's Basic credentials, drops
+them, and forwards the request to the target's upstream with a cached bearer
+token.
 
 Token vending: POST /token (Basic auth, form field target=NAME) answers with
 RFC 6749 JSON whose expires_in is the token's remaining lifetime.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -71,6 +72,10 @@ type Target struct {
 	// Upstream is the API base URL for proxy mode; empty means the target is
 	// available in token-vending mode only.
 	Upstream string `yaml:"upstream"`
+	// Mount is the URL path under which proxy mode serves the target
+	// (default /t/{name}); for example /code24 makes
+	// https://broker/code24/openehr/v1/ehr go to {upstream}/openehr/v1/ehr.
+	Mount string `yaml:"mount"`
 	// Profile is the identity provider flavour: auth0, entra-v2, keycloak,
 	// okta or generic-oidc. It decides how Audience is sent.
 	Profile string `yaml:"profile"`
@@ -495,6 +500,7 @@ func (v *validator) validate(c *Config) {
 		v.errorf("$.targets", "at least one target is required")
 	}
 	targets := map[string]bool{}
+	mounts := map[string]string{}
 	for i := range c.Targets {
 		t := &c.Targets[i]
 		p := fmt.Sprintf("$.targets[%d]", i)
@@ -503,6 +509,13 @@ func (v *validator) validate(c *Config) {
 		}
 		targets[t.Name] = true
 		v.target(p, t)
+		if t.Upstream != "" {
+			m := strings.TrimSuffix(t.mountPath(), "/")
+			if other, dup := mounts[m]; dup {
+				v.errorf(p+".mount", "target %q is mounted at %q like target %q", t.Name, t.mountPath(), other)
+			}
+			mounts[m] = t.Name
+		}
 	}
 	if len(c.Callers) == 0 {
 		v.errorf("$.callers", "at least one caller is required")
@@ -594,6 +607,16 @@ func (v *validator) target(p string, t *Target) {
 	if t.Upstream != "" {
 		if u := v.url(p+".upstream", t.Upstream, t.AllowInsecureHTTP); u != nil && (u.RawQuery != "" || u.Fragment != "") {
 			v.errorf(p+".upstream", "upstream base URL may not have a query or fragment")
+		}
+	}
+	if t.Mount != "" {
+		switch {
+		case t.Upstream == "":
+			v.errorf(p+".mount", "mount needs an upstream (vending-only targets are not mounted)")
+		case !validMount(t.Mount):
+			v.errorf(p+".mount", "mount %q must be a clean absolute path of letters, digits, '-', '_', '.', '~' and '/'", t.Mount)
+		case reservedPath(t.Mount):
+			v.errorf(p+".mount", "mount %q overlaps the broker's own /token, /healthz or /metrics", t.Mount)
 		}
 	}
 	if t.TokenURL == "" {
@@ -752,6 +775,40 @@ func validName(s string) bool {
 		}
 	}
 	return s != "" && s != "." && s != ".."
+}
+
+// mountPath returns the URL path prefix of a proxy target.
+func (t *Target) mountPath() string {
+	if t.Mount != "" {
+		return t.Mount
+	}
+	return "/t/" + t.Name
+}
+
+func validMount(m string) bool {
+	if !strings.HasPrefix(m, "/") || path.Clean(m) != strings.TrimSuffix(m, "/") && m != "/" {
+		return false
+	}
+	for _, r := range m {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("-_.~/", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// reservedPath reports whether a mount would shadow one of the broker's
+// own endpoints.
+func reservedPath(m string) bool {
+	m = strings.TrimSuffix(m, "/")
+	for _, r := range []string{"/token", "/healthz", "/metrics"} {
+		if m == r || strings.HasPrefix(m, r+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // audienceParam returns how the target's audience is sent.

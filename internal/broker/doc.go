@@ -6,9 +6,10 @@
 // The broker has two modes, both behind Basic authentication of configured
 // callers:
 //
-//   - proxy: requests to /t/{target}/... are forwarded to the target's
-//     upstream base URL; the caller's Authorization header is dropped and a
-//     cached bearer token is injected instead;
+//   - proxy: requests to /t/{target}/... (or the target's mount path) are
+//     forwarded to the target's upstream base URL; the caller's
+//     Authorization header is dropped and a cached bearer token is injected
+//     instead;
 //   - token vending: POST /token answers with RFC 6749 §5.1 JSON whose
 //     expires_in is the remaining lifetime of the cached token.
 //

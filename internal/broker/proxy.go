@@ -19,9 +19,9 @@ import (
 type proxyInfo struct {
 	target   *Target
 	upstream *url.URL
-	rest     string // escaped path after /t/{target}
-	prefix   string // /t/{target}
-	external string // scheme://host/t/{target} as the caller sees it
+	rest     string // escaped path after the mount
+	prefix   string // the mount, "" for a target mounted at /
+	external string // scheme://host/mount as the caller sees it
 
 	mu    sync.Mutex
 	token *Token
@@ -41,18 +41,19 @@ func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
 	info := infoOf(r)
 	info.mode = "proxy"
 	st := s.state.Load()
+	m := st.route(r.URL.EscapedPath())
 	caller := s.authenticate(w, r, st, false)
 	if caller == nil {
 		return
 	}
-	name := r.PathValue("target")
-	info.target = sanitize(name)
-	t := st.targets[name]
-	up := st.upURL[name]
-	if t == nil || up == nil || !st.allowed[caller.Name][name] {
-		// One answer for unknown, vending-only and forbidden targets, so a
-		// caller learns nothing about targets it may not use.
-		textError(w, http.StatusForbidden, fmt.Sprintf("target %q is unknown or not allowed for this caller", sanitize(name)), 0)
+	if m == nil {
+		textError(w, http.StatusNotFound, "no target is mounted at this path (proxy paths are /t/{target}/... unless a target sets mount:; token vending is POST /token)", 0)
+		return
+	}
+	t, up := m.target, st.upURL[m.target.Name]
+	info.target = t.Name
+	if !st.allowed[caller.Name][t.Name] {
+		textError(w, http.StatusForbidden, fmt.Sprintf("caller %q may not use target %q", sanitize(caller.Name), t.Name), 0)
 		return
 	}
 	if r.ContentLength > st.limits.MaxBodyBytes {
@@ -78,13 +79,12 @@ func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-	prefix := "/t/" + url.PathEscape(name)
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	pi := &proxyInfo{target: t, upstream: up, token: tok, rest: strings.TrimPrefix(r.URL.EscapedPath(), prefix),
-		prefix: prefix, external: scheme + "://" + r.Host + prefix}
+	pi := &proxyInfo{target: t, upstream: up, token: tok, rest: strings.TrimPrefix(r.URL.EscapedPath(), m.path),
+		prefix: m.path, external: scheme + "://" + r.Host + m.path}
 	s.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), proxyKey{}, pi)))
 }
 
@@ -249,4 +249,21 @@ func (s *Server) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Warn("upstream request failed", "target", name, "error", err)
 		textError(w, http.StatusBadGateway, "the upstream API is unreachable", 0)
 	}
+}
+
+// mount is a proxy target's place in the broker's URL space.
+type mount struct {
+	path   string // without trailing slash; "" for /
+	target *Target
+}
+
+// route returns the mount of the longest prefix of the escaped path, or nil.
+func (st *state) route(path string) *mount {
+	for i := range st.mounts {
+		m := &st.mounts[i]
+		if rest, ok := strings.CutPrefix(path, m.path); ok && (rest == "" || rest[0] == '/') {
+			return m
+		}
+	}
+	return nil
 }

@@ -42,7 +42,8 @@ type Options struct {
 //	GET  /healthz          health, IDP reachability and cache state (no auth)
 //	GET  /metrics          Prometheus metrics (no auth)
 //	POST /token            token vending (caller Basic auth)
-//	ANY  /t/{target}/...   proxy to the target's upstream (caller Basic auth)
+//	ANY  /t/{target}/...   proxy to the target's upstream (caller Basic auth);
+//	                       a target's mount: setting moves it elsewhere
 //
 // Reload swaps its configuration atomically; requests in flight finish with
 // the configuration they started with.
@@ -67,6 +68,7 @@ type state struct {
 	allowed map[string]map[string]bool // caller → target names
 	certs   []*tls.Certificate         // by listener index; nil for plain
 	upURL   map[string]*url.URL        // target → parsed upstream
+	mounts  []mount                    // proxy targets, longest path first
 }
 
 // New returns a Server for cfg.
@@ -120,10 +122,7 @@ func New(cfg *Config, opts Options) (*Server, error) {
 		w.Header().Set("Allow", "POST")
 		writeOAuthError(w, http.StatusMethodNotAllowed, "invalid_request", "use POST", 0)
 	})
-	s.mux.HandleFunc("/t/{target}/", s.serveProxy)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		textError(w, http.StatusNotFound, "not found: proxy paths are /t/{target}/..., token vending is POST /token", 0)
-	})
+	s.mux.HandleFunc("/", s.serveProxy)
 	if err := s.Reload(cfg); err != nil {
 		return nil, err
 	}
@@ -153,8 +152,10 @@ func (s *Server) Reload(cfg *Config) error {
 				return fmt.Errorf("target %s: %v", t.Name, err)
 			}
 			st.upURL[t.Name] = u
+			st.mounts = append(st.mounts, mount{path: strings.TrimSuffix(t.mountPath(), "/"), target: t})
 		}
 	}
+	sort.Slice(st.mounts, func(i, j int) bool { return len(st.mounts[i].path) > len(st.mounts[j].path) })
 	callers := map[string]bool{}
 	for i := range cfg.Callers {
 		c := &cfg.Callers[i]

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -243,10 +244,17 @@ func TestProxyRejectsWrongPassword(t *testing.T) {
 	if resp.StatusCode != 403 {
 		t.Errorf("forbidden target: %d", resp.StatusCode)
 	}
-	resp = h.do("GET", "/t/vend/ehr", "powerbi", testPassword, nil) // vending only
-	resp.Body.Close()
-	if resp.StatusCode != 403 {
-		t.Errorf("vending-only target: %d", resp.StatusCode)
+	for _, p := range []string{"/t/vend/ehr", "/t/nope/ehr", "/elsewhere"} { // vending only, unknown
+		resp = h.do("GET", p, "powerbi", testPassword, nil)
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("%s: %d, want 404", p, resp.StatusCode)
+		}
+		resp = h.do("GET", p, "", "", nil) // no answer about paths without credentials
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Errorf("%s without credentials: %d, want 401", p, resp.StatusCode)
+		}
 	}
 	if h.cdrN.Load() != 0 || h.idp.count.Load() != 0 {
 		t.Fatalf("upstream got %d, IDP got %d requests; want none", h.cdrN.Load(), h.idp.count.Load())
@@ -297,6 +305,64 @@ func TestProxyUpstream401(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 502 || h.cdrN.Load() != n+1 {
 		t.Fatalf("streamed POST: %d, %d upstream requests", resp.StatusCode, h.cdrN.Load()-n)
+	}
+}
+
+// Targets can be mounted anywhere; the longest mount wins and the broker's
+// own endpoints stay reachable.
+func TestProxyMounts(t *testing.T) {
+	h := newHarness(t, "", nil)
+	dir := t.TempDir()
+	path := writeConfig(t, env{Dir: dir, TokenURL: h.idp.URL + "/token", Upstream: h.cdr.URL + "/ehrbase/rest"}, h.idp.secret)
+	data, _ := os.ReadFile(path)
+	cfgText := strings.Replace(string(data), "    upstream: "+h.cdr.URL+"/ehrbase/rest\n",
+		"    upstream: "+h.cdr.URL+"/ehrbase/rest\n    mount: /code24\n", 1)
+	cfgText = strings.Replace(cfgText, "  - name: vend\n", "  - name: root\n    upstream: "+h.cdr.URL+"/root\n    mount: /\n"+
+		"    profile: auth0\n    token_url: "+h.idp.URL+"/token\n    client_id: broker-client\n    client_secret: {file: secret.txt}\n"+
+		"    auth_style: basic\n    audience: https://root.example/api\n    allow_insecure_http: true\n  - name: vend\n", 1)
+	cfgText = strings.Replace(cfgText, "targets: [cdr, vend]", "targets: [cdr, vend, root]", 1)
+	cfg, err := Parse(path, []byte(cfgText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.srv.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, upstream string }{
+		{"/code24/openehr/v1/ehr", "/ehrbase/rest/openehr/v1/ehr"},
+		{"/code24", "/ehrbase/rest"},
+		{"/code245/x", "/root/code245/x"},
+		{"/t/cdr/x", "/root/t/cdr/x"},
+		{"/anything", "/root/anything"},
+	} {
+		resp := h.do("GET", tc.path, "powerbi", testPassword, nil)
+		var got struct{ Path string }
+		json.Unmarshal([]byte(readAll(t, resp.Body)), &got)
+		if resp.StatusCode != 200 || got.Path != tc.upstream {
+			t.Errorf("%s: %d upstream path %q, want %q", tc.path, resp.StatusCode, got.Path, tc.upstream)
+		}
+	}
+	if code, body, _ := h.token("vend"); code != 200 {
+		t.Errorf("/token with a root mount: %d %v", code, body)
+	}
+	resp := h.do("GET", "/healthz", "", "", nil)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("/healthz with a root mount: %d", resp.StatusCode)
+	}
+	for _, tc := range []struct{ mount, want string }{
+		{"/token", "overlaps the broker's own"},
+		{"/metrics/x", "overlaps the broker's own"},
+		{"relative", "clean absolute path"},
+		{"/a/../b", "clean absolute path"},
+		{"/t/vend", `target "vend" is mounted at "/t/vend" like target "cdr"`},
+	} {
+		bad := strings.Replace(string(data), "    upstream: "+h.cdr.URL+"/ehrbase/rest\n",
+			"    upstream: "+h.cdr.URL+"/ehrbase/rest\n    mount: "+tc.mount+"\n", 1)
+		bad = strings.Replace(bad, "  - name: vend\n", "  - name: vend\n    upstream: "+h.cdr.URL+"\n", 1)
+		if _, err := Parse(path, []byte(bad)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("mount %q: %v, want %q", tc.mount, err, tc.want)
+		}
 	}
 }
 
