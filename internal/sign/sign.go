@@ -325,6 +325,10 @@ func (s *idSource) relID(rels []relationship) string {
 	}
 }
 
+// maxSignatures bounds the signatures of one package; real packages have
+// one or two, and each costs a parse and an RSA verification.
+const maxSignatures = 64
+
 // sigState is where a package's signatures are.
 type sigState struct {
 	origin      string   // origin part name, "" when there is no origin relationship
@@ -400,6 +404,13 @@ func (p *pkg) signatureState() (*sigState, error) {
 		if p.lookup(target) == nil {
 			st.dangling = append(st.dangling, target)
 			continue
+		}
+		if st.isSignature(target) {
+			st.problems = append(st.problems, fmt.Sprintf("%s: signature relationship %s repeats %s (ignored)", relsPartName(st.origin), r.ID, target))
+			continue
+		}
+		if len(st.sigs) == maxSignatures {
+			return nil, fmt.Errorf("%s: more than %d signatures", relsPartName(st.origin)[1:], maxSignatures)
 		}
 		st.sigs = append(st.sigs, p.lookup(target).name)
 		srels, err := p.relationships(target)

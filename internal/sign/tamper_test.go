@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -349,5 +350,48 @@ func TestHostileManifest(t *testing.T) {
 		if rep.SignatureStatus == Success {
 			t.Errorf("reference %q accepted", uri)
 		}
+	}
+}
+
+// TestHostileSignatureCount: repeated signature relationships are ignored
+// and an absurd number of signatures is refused.
+func TestHostileSignatureCount(t *testing.T) {
+	signed := mustSign(t, unsignedPQX(t, sampleFiles()), testSigner(t, 0), Options{})
+	sigName, _ := signaturePart(t, signed)
+	const orels = "package/services/digital-signature/_rels/origin.psdsor.rels"
+	withRels := func(n int) []byte {
+		var rels []relationship
+		for i := range n {
+			rels = append(rels, relationship{ID: fmt.Sprintf("R%d", i), Type: relTypeSignature, Target: "/" + sigName})
+		}
+		return rewrite(t, signed, func(name string, b []byte) ([]byte, bool) {
+			if name == orels {
+				return relationshipsBytes(rels), true
+			}
+			return b, true
+		})
+	}
+	rep := mustVerify(t, withRels(3), VerifyOptions{})
+	wantResult(t, rep, Success)
+	if len(rep.Signatures) != 1 || !strings.Contains(strings.Join(rep.Problems, "\n"), "repeats") {
+		t.Errorf("%d signatures, problems %q", len(rep.Signatures), rep.Problems)
+	}
+
+	// Many distinct signature parts: refused before any is parsed.
+	var extra []file
+	var rels []relationship
+	for i := range maxSignatures + 1 {
+		name := fmt.Sprintf("package/services/digital-signature/xml-signature/s%d.psdsxs", i)
+		extra = append(extra, file{name, []byte("<x/>")})
+		rels = append(rels, relationship{ID: fmt.Sprintf("R%d", i), Type: relTypeSignature, Target: "/" + name})
+	}
+	many := rewrite(t, signed, func(name string, b []byte) ([]byte, bool) {
+		if name == orels {
+			return relationshipsBytes(rels), true
+		}
+		return b, true
+	}, extra...)
+	if _, err := Verify(many, VerifyOptions{}); err == nil || !strings.Contains(err.Error(), "more than 64 signatures") {
+		t.Errorf("err = %v", err)
 	}
 }
