@@ -20,6 +20,7 @@ import (
 
 	"github.com/pqxdev/pqx/internal/m/ast"
 	"github.com/pqxdev/pqx/internal/m/parser"
+	"github.com/pqxdev/pqx/internal/m/scanner"
 	"github.com/pqxdev/pqx/internal/m/token"
 )
 
@@ -399,10 +400,37 @@ func (p *printer) rhs(x ast.Expr, reserve int) {
 func (p *printer) ident(id *ast.Ident) {
 	if id.At.IsValid() {
 		p.token(id.At, "@")
-		p.token(id.NamePos, id.Raw)
-		return
 	}
-	p.token(id.NamePos, id.Raw)
+	p.token(id.NamePos, identText(id))
+}
+
+// identText is the source form of an identifier: as written, or for a
+// tree built by hand (no Raw), the name quoted as needed.
+func identText(id *ast.Ident) string {
+	if id.Raw != "" || id.Name == "" {
+		return id.Raw
+	}
+	if strings.HasPrefix(id.Name, "#") && token.Lookup(id.Name).IsKeyword() {
+		return id.Name // #table, #shared, ...
+	}
+	return scanner.QuoteIdent(id.Name)
+}
+
+// literalText is the source form of a literal: as written, or built from
+// its value for a tree built by hand.
+func literalText(x *ast.Literal) string {
+	if x.Raw != "" {
+		return x.Raw
+	}
+	switch x.Kind {
+	case ast.Text:
+		return scanner.Quote(x.Value)
+	case ast.Verbatim:
+		return "#!" + strings.ReplaceAll(scanner.Quote(x.Value), "#(#)(", "#(")
+	case ast.Null:
+		return "null"
+	}
+	return x.Value
 }
 
 func (p *printer) node(n ast.Node) {
@@ -430,7 +458,7 @@ func (p *printer) exprReserve(x ast.Expr, reserve int) {
 	case *ast.Ident:
 		p.ident(x)
 	case *ast.Literal:
-		p.token(x.ValuePos, x.Raw)
+		p.token(x.ValuePos, literalText(x))
 	case *ast.NotImplemented:
 		p.token(x.Ellipsis, "...")
 	case *ast.PrimitiveType:
@@ -614,7 +642,29 @@ func (p *printer) exprReserve(x ast.Expr, reserve int) {
 
 // fieldName writes a field name as written (generalized names keep their
 // single spaces).
-func (p *printer) fieldName(id *ast.Ident) { p.token(id.NamePos, id.Raw) }
+func (p *printer) fieldName(id *ast.Ident) {
+	if id.Raw == "" && id.Name != "" {
+		if isGeneralized(id.Name) {
+			p.token(id.NamePos, id.Name)
+		} else {
+			p.token(id.NamePos, "#"+scanner.Quote(id.Name))
+		}
+		return
+	}
+	p.token(id.NamePos, id.Raw)
+}
+
+// isGeneralized reports whether name can be written unquoted as a field
+// name: words of identifier characters (keywords allowed) separated by
+// single spaces.
+func isGeneralized(name string) bool {
+	for _, w := range strings.Split(name, " ") {
+		if w == "" || !scanner.IsRegularIdent(w) && !token.Lookup(w).IsKeyword() {
+			return false
+		}
+	}
+	return true
+}
 
 func (p *printer) field(f *ast.Field) {
 	p.fieldName(f.Name)

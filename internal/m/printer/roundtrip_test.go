@@ -122,6 +122,25 @@ func TestPrintConstructedTree(t *testing.T) {
 	if got := Expr(x); got != "a + 1" {
 		t.Errorf("got %q", got)
 	}
+	// Without Raw, names and literals are spelled from their values.
+	r := &ast.InvokeExpr{
+		Fun: &ast.Ident{Name: "#table"},
+		Args: []ast.Expr{
+			&ast.RecordExpr{Fields: []*ast.Field{
+				{Name: &ast.Ident{Name: "Content-Type"}, Value: &ast.Literal{Kind: ast.Text, Value: "a\"b\n"}},
+				{Name: &ast.Ident{Name: "Response Status"}, Value: &ast.Literal{Kind: ast.Null}},
+				{Name: &ast.Ident{Name: "let"}, Value: &ast.Ident{Name: "let"}},
+			}},
+			&ast.Ident{Name: "Table.AddColumn"},
+		},
+	}
+	want := `#table([#"Content-Type" = "a""b#(lf)", Response Status = null, let = #"let"], Table.AddColumn)`
+	if got := Expr(r); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if _, err := parser.ParseExpr(want); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestSourceKeepsBOM(t *testing.T) {
