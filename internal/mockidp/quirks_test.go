@@ -119,6 +119,9 @@ func TestEntraQuirks(t *testing.T) {
 	if c["aud"] != "api://pqx-api" || c["ver"] != "2.0" || c["tid"] == nil {
 		t.Errorf("claims %v", c)
 	}
+	if idc := claimsOf(t, tr.str("id_token")); idc["tid"] == nil || idc["oid"] == nil || idc["preferred_username"] != "alice@example.test" {
+		t.Errorf("id_token claims %v", idc)
+	}
 	if tr.body["ext_expires_in"] == nil {
 		t.Errorf("no ext_expires_in: %s", tr.raw)
 	}

@@ -1,8 +1,10 @@
 package mockidp
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"mime"
@@ -778,5 +780,21 @@ func (s *Server) signIDToken(res *grantResult, accessToken string, now time.Time
 		j.str("email", res.subject.Email)
 		j.boolean("email_verified", true)
 	}
+	if res.subject.Email != "" {
+		j.str("preferred_username", res.subject.Email)
+	}
+	if s.prof.Errors.Vendor == "entra" {
+		// Entra's id_token names the tenant and a stable object id.
+		j.str("tid", s.prof.Vars["tenant"])
+		j.str("oid", objectID(res.subject.Subject))
+		j.str("ver", "2.0")
+	}
 	return s.keys.sign("JWT", j.bytes())
+}
+
+// objectID derives a stable GUID-shaped id from a subject.
+func objectID(sub string) string {
+	sum := sha256.Sum256([]byte("oid:" + sub))
+	h := hex.EncodeToString(sum[:16])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
