@@ -659,7 +659,7 @@ func (p *printer) fieldName(id *ast.Ident) {
 // single spaces.
 func isGeneralized(name string) bool {
 	for _, w := range strings.Split(name, " ") {
-		if w == "" || !scanner.IsRegularIdent(w) && !token.Lookup(w).IsKeyword() {
+		if w == "" || w[0] == '#' || !scanner.IsRegularIdent(w) && !token.Lookup(w).IsKeyword() {
 			return false
 		}
 	}
