@@ -29,6 +29,11 @@ func TestRoundTripCommentPlacement(t *testing.T) {
 		"crlf":          "let\r\n    a = 1, // c\r\n    b = 2\r\nin\r\n    a",
 		"block_multi":   "/* line one\n   line two */\n1",
 		"deep_comment":  "f(g(h([a = {1, // x\n 2}])))",
+		"attr_comment":  "section S;\n[DataSource.Kind = \"S\"] // kind\n// doc\nshared S.X = 1;",
+		"generalized":   "[Response Status = 1, // a\n #\"b c\" = 2][Response Status]",
+		"projection":    "t[[a], // a\n [b]]?",
+		"list_type":     "type { // items\n number }",
+		"table_type":    "type table /* rows */ [a = text]",
 	}
 	for name, src := range cases {
 		roundTrip(t, name, src)
