@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/urfave/cli/v2"
@@ -164,6 +167,7 @@ func runSign(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	warnCertificate(o, signer.Certificate())
 	jobs := c.Int("jobs")
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
@@ -217,6 +221,22 @@ func runSign(c *cli.Context) error {
 		return failf("%d of %d file(s) could not be signed", failed, len(files))
 	}
 	return nil
+}
+
+// warnCertificate points out certificate problems that do not stop
+// signing: Power BI Desktop checks only the thumbprint (reference §7), but
+// other hosts or policies may not be as lenient.
+func warnCertificate(o output, cert *x509.Certificate) {
+	now := time.Now()
+	switch {
+	case now.After(cert.NotAfter):
+		o.warnf("pqx: warning: certificate %s expired on %s\n", sign.Thumbprint(cert), cert.NotAfter.UTC().Format("2006-01-02"))
+	case now.Before(cert.NotBefore):
+		o.warnf("pqx: warning: certificate %s is not valid before %s\n", sign.Thumbprint(cert), cert.NotBefore.UTC().Format("2006-01-02"))
+	}
+	if pub, ok := cert.PublicKey.(*rsa.PublicKey); ok && pub.N.BitLen() < 2048 {
+		o.warnf("pqx: warning: certificate %s has a %d-bit RSA key; use 2048 bits or more\n", sign.Thumbprint(cert), pub.N.BitLen())
+	}
 }
 
 // signFile signs src and writes the result to dst atomically, keeping the
