@@ -65,21 +65,26 @@ func postForm(b *testing.B, hc *http.Client, u string, form url.Values) map[stri
 
 // rateMeter reports req/s (wall clock), CPU µs per request and the
 // request rate two dedicated cores would sustain at that CPU cost.
-type rateMeter struct{ cpu0 time.Duration }
+type rateMeter struct {
+	cpu0 time.Duration
+	unit string // what one iteration is: "req", "dance"
+}
 
-func startMeter(b *testing.B) *rateMeter {
+func startMeter(b *testing.B) *rateMeter { return startMeterUnit(b, "req") }
+
+func startMeterUnit(b *testing.B, unit string) *rateMeter {
 	b.ReportAllocs()
 	b.ResetTimer()
-	return &rateMeter{cpu0: cpuTime()}
+	return &rateMeter{cpu0: cpuTime(), unit: unit}
 }
 
 func (m *rateMeter) report(b *testing.B) {
 	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), m.unit+"/s")
 	if cpu := cpuTime() - m.cpu0; cpu > 0 {
 		per := float64(cpu.Microseconds()) / float64(b.N)
-		b.ReportMetric(per, "cpu-µs/req")
-		b.ReportMetric(2e6/per, "req/s@2cores")
+		b.ReportMetric(per, "cpu-µs/"+m.unit)
+		b.ReportMetric(2e6/per, m.unit+"/s@2cores")
 	}
 }
 
@@ -172,4 +177,29 @@ func BenchmarkSign(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkDance is one whole headless login as a host performs it:
+// /authorize (302), the code exchange and one refresh, serially.
+func BenchmarkDance(b *testing.B) {
+	srv, hc := benchServer(b, Config{})
+	noFollow := &http.Client{Transport: hc.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	ep := srv.Endpoints()
+	q := authQuery(testVerifier).Encode()
+	m := startMeterUnit(b, "dance")
+	for i := 0; i < b.N; i++ {
+		resp, err := noFollow.Get(ep.Authorize + "?" + q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		tok := postForm(b, hc, ep.Token, url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+			"redirect_uri": {PowerBIRedirect}, "client_id": {DefaultPublicClient}, "code_verifier": {testVerifier}})
+		rt, _ := tok["refresh_token"].(string)
+		if postForm(b, hc, ep.Token, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {DefaultPublicClient}}) == nil {
+			b.Fatal("refresh failed")
+		}
+	}
+	m.report(b)
 }
