@@ -20,7 +20,11 @@
 // Verification (Verify) finds signatures through the origin relationship,
 // never by name, checks every reference, content type and signature value,
 // and returns MakePQX's VerifyResult together with a report of the signer
-// certificates and of every part.
+// certificates and of every part. It is stricter than PDSM in one way: a
+// content part that no signature covers (a part added after signing) makes
+// the result InvalidSignature, where PDSM would report Success. It also
+// verifies signatures made by other OPC signers (prefixed XML, exclusive
+// C14N, RelationshipTransform references, certificate parts).
 //
 // Reading is hostile-input safe: archives are read through
 // internal/archive's bounded reader and XML through internal/xmldsig, which
