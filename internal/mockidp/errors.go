@@ -23,6 +23,7 @@ type oauthError struct {
 	basicAuth bool
 }
 
+// Error implements error.
 func (e *oauthError) Error() string { return e.Code + ": " + e.Hint }
 
 func oauthErr(code string, status int, reason, format string, args ...any) *oauthError {

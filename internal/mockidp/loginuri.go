@@ -12,6 +12,7 @@ type Finding struct {
 	Problem string `json:"problem"`
 }
 
+// String formats the finding as "param: problem".
 func (f Finding) String() string { return f.Param + ": " + f.Problem }
 
 // CheckAuthorizeURL checks an authorization request URL as a connector's
