@@ -40,7 +40,7 @@ type Options struct {
 // when it is set, so that CI reproduces a signed file bit for bit. The time
 // is written in UTC (+00:00).
 func FromEnvironment() (Options, error) {
-	v := os.Getenv("SOURCE_DATE_EPOCH")
+	v := strings.TrimSpace(os.Getenv("SOURCE_DATE_EPOCH"))
 	if v == "" {
 		return Options{}, nil
 	}
