@@ -224,6 +224,15 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	scope := splitScope(q.Get("scope"))
+	if e := checkScopeSyntax(scope); e != nil {
+		fail(e)
+		return
+	}
+	for _, sc := range scope {
+		if strings.Contains(sc, "%20") || strings.Contains(sc, "%2F") || strings.Contains(sc, "+") {
+			x.e.Warnings = append(x.e.Warnings, fmt.Sprintf("scope token %q looks URL-encoded twice (Uri.EscapeDataString inside Uri.BuildQueryString?)", sc))
+		}
+	}
 	if bad, ok := subset(scope, c.Scopes); len(c.Scopes) > 0 && !ok {
 		fail(oauthErr("invalid_scope", 400, "scope_invalid", "scope %q is not allowed for client %q", bad, id))
 		return
@@ -308,4 +317,16 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	x.e.Issued = []string{"code " + Fingerprint(rec.code)}
 	x.redirect(target, params, "redirect")
+}
+
+// checkScopeSyntax enforces scope-token = 1*NQCHAR (RFC 6749 §3.3).
+func checkScopeSyntax(scope []string) *oauthError {
+	for _, sc := range scope {
+		for i := 0; i < len(sc); i++ {
+			if c := sc[i]; c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
+				return oauthErr("invalid_scope", 400, "scope_invalid", "scope token %q has %q, outside RFC 6749 §3.3 NQCHAR", sc, c)
+			}
+		}
+	}
+	return nil
 }

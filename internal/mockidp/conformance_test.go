@@ -270,6 +270,7 @@ func TestAuthorizeErrors(t *testing.T) {
 			q.Set("code_challenge", base64.StdEncoding.EncodeToString(sum[:]))
 		}, err: "invalid_request", reason: "pkce_challenge_syntax"},
 		{name: "state missing strict", mut: func(q url.Values) { q.Del("state") }, err: "invalid_request", reason: "state_missing"},
+		{name: "scope with a quote", mut: func(q url.Values) { q.Set("scope", `openid "x"`) }, err: "invalid_scope", reason: "scope_invalid", hint: "NQCHAR"},
 		{name: "two resources entra", profile: "entra-v2", mut: func(q url.Values) {
 			q.Set("scope", "api://a/.default api://b/.default")
 		}, err: "invalid_scope", reason: "scope_invalid"},
@@ -422,5 +423,15 @@ func TestDurationText(t *testing.T) {
 		if _, err := ParseDuration(bad); err == nil {
 			t.Errorf("ParseDuration(%q) accepted", bad)
 		}
+	}
+}
+
+func TestDoubleEncodedScopeWarning(t *testing.T) {
+	e := newEnv(t, Config{})
+	q := authQuery(testVerifier)
+	q.Set("scope", "openid%20offline_access")
+	e.code(q)
+	if en := e.lastEntry("authorize"); len(en.Warnings) == 0 || !strings.Contains(en.Warnings[0], "URL-encoded twice") {
+		t.Errorf("warnings %v", en.Warnings)
 	}
 }

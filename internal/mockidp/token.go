@@ -548,6 +548,9 @@ func (s *Server) grantRefresh(x *exchange, c *Client, form url.Values) (*grantRe
 
 func (s *Server) grantClientCredentials(x *exchange, c *Client, form url.Values) (*grantResult, *oauthError) {
 	scope := splitScope(form.Get("scope"))
+	if e := checkScopeSyntax(scope); e != nil {
+		return nil, e
+	}
 	if bad, ok := subset(scope, c.Scopes); len(c.Scopes) > 0 && !ok {
 		return nil, oauthErr("invalid_scope", 400, "scope_invalid", "scope %q is not allowed for client %q", bad, c.ID)
 	}
