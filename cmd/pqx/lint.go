@@ -73,6 +73,9 @@ func runLint(c *cli.Context) error {
 		if lint.Lookup(id) == nil {
 			return usagef("--disable: unknown rule %q (see pqx lint --list-rules)", id)
 		}
+		if id == lint.SyntaxRule {
+			return usagef("--disable: syntax errors cannot be disabled")
+		}
 	}
 	cfg := lint.Config{SyntaxOnly: c.Bool("syntax-only"), Disable: c.StringSlice("disable")}
 	res, err := lint.Run(c.Args().Slice(), cfg)
