@@ -413,6 +413,8 @@ func TestSerialize(t *testing.T) {
 		{src: `[#"a b" = 1, Response.Status = 2]`, want: `[#"a b" = 1, Response.Status = 2]`},
 		{src: `#datetime(2014, 1, 1, 16, 0, 0.12345)`, want: `#datetime(2014, 1, 1, 16, 0, 0.12345)`},
 		{src: `#datetimezone(2024, 1, 2, 3, 4, 5, -8, 0)`, want: `#datetimezone(2024, 1, 2, 3, 4, 5, -8, 0)`},
+		{src: `#datetimezone(2024, 1, 2, 3, 4, 5, -5, -30)`, want: `#datetimezone(2024, 1, 2, 3, 4, 5, -5, -30)`},
+		{src: `#datetimezone(2024, 1, 2, 3, 4, 5, 5, 30) = #datetimezone(2024, 1, 1, 21, 34, 5, 0, 0)`, want: `true`},
 		{src: `#time(23, 59, 59)`, want: `#time(23, 59, 59)`},
 		{src: `-#duration(1, 0, 0, 0)`, want: `-#duration(1, 0, 0, 0)`},
 		{src: `#binary({1, 2, 3})`, want: `#binary("AQID")`},

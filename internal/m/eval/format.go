@@ -125,10 +125,8 @@ func (s *serializer) value(v Value, depth int) {
 	case DateTimeZone:
 		y, mo, d := x.T.Date()
 		_, off := x.T.Zone()
+		// Both parts carry the sign: -5:30 is written -5, -30.
 		oh, om := off/3600, (off%3600)/60
-		if om < 0 {
-			om = -om
-		}
 		fmt.Fprintf(w, "#datetimezone(%d, %d, %d, %d, %d, %s, %d, %d)", y, mo, d, x.T.Hour(), x.T.Minute(), secondsLiteral(x.T), oh, om)
 	case Time:
 		t := time.Unix(0, int64(x.D)).UTC()
