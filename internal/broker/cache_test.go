@@ -421,3 +421,31 @@ func TestTokenRequestShape(t *testing.T) {
 		})
 	}
 }
+
+// Fixing the secret with a reload closes the breaker at once: the new
+// secret is a new cache key.
+func TestBreakerResetByReload(t *testing.T) {
+	h := newHarness(t, "", nil)
+	h.idp.set(func(idp *testIDP) { idp.secret = "rotated-at-the-idp" })
+	for range 3 {
+		h.getToken("cdr")
+		h.clock.Advance(2 * time.Second)
+	}
+	if _, _, err := h.getToken("cdr"); err == nil || !strings.Contains(err.Error(), "circuit breaker open") {
+		t.Fatalf("breaker not open: %v", err)
+	}
+	path := writeConfig(t, env{TokenURL: h.idp.URL + "/token", Upstream: h.cdr.URL}, "rotated-at-the-idp")
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.srv.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.getToken("cdr"); err != nil {
+		t.Fatalf("after the reload: %v", err)
+	}
+	if n := h.idp.count.Load(); n != 4 {
+		t.Fatalf("IDP got %d requests, want 4", n)
+	}
+}

@@ -35,8 +35,8 @@ type bucket struct {
 }
 
 // maxFailureEntries bounds the failure table, which attackers can fill with
-// made-up user names.
-const maxFailureEntries = 10000
+// made-up user names (a variable for tests).
+var maxFailureEntries = 10000
 
 func newGuard(clock Clock) *guard {
 	g := &guard{
@@ -76,7 +76,12 @@ const (
 	authOK authResult = iota
 	authBadCredentials
 	authLocked
+	authBusy // too many password verifications queued
 )
+
+// verifyQueueWait bounds the wait for a password verification slot (a
+// variable for tests).
+var verifyQueueWait = 5 * time.Second
 
 // authenticate checks name and password against caller (nil if the name is
 // unknown). A successful slow hash verification is remembered as an HMAC of
@@ -104,7 +109,14 @@ func (g *guard) authenticate(name, password string, caller *Caller, l *Limits) (
 	}
 	g.mu.Unlock()
 
-	g.sem <- struct{}{}
+	// Slow verifications run a few at a time; under a flood of bad logins
+	// callers already verified keep the fast path above, and new ones wait
+	// a bounded time rather than pile up argon2id memory.
+	select {
+	case g.sem <- struct{}{}:
+	case <-time.After(verifyQueueWait):
+		return authBusy, time.Second
+	}
 	var ok bool
 	if caller != nil {
 		ok = caller.hash.verify([]byte(password))

@@ -268,7 +268,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, st *state,
 			w.Header().Set("WWW-Authenticate", realm)
 		}
 		code := "invalid_client"
-		if status == http.StatusTooManyRequests {
+		if status != http.StatusUnauthorized {
 			code = "temporarily_unavailable"
 		}
 		if oauth {
@@ -289,6 +289,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, st *state,
 	case authLocked:
 		s.log.Warn("caller locked out after repeated failed logins", "caller", sanitize(name), "for", wait.Round(time.Second))
 		return fail(http.StatusTooManyRequests, "locked_out", "too many failed logins; try again later", wait)
+	case authBusy:
+		s.log.Warn("password verification queue full; is someone guessing passwords?")
+		return fail(http.StatusServiceUnavailable, "busy", "too many logins in progress; try again", wait)
 	case authBadCredentials:
 		reason := "bad_password"
 		if caller == nil {
