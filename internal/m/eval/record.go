@@ -28,7 +28,11 @@ func NewRecord(fields ...Field) *Record {
 // NewLazyRecord returns a record whose fields are the given lazies. names
 // must be unique.
 func NewLazyRecord(names []string, vals []*Lazy) *Record {
-	return &Record{names: names, vals: vals}
+	r := &Record{names: names, vals: vals}
+	// Build the index now: a record may be shared by threads (a host's
+	// credential properties), so lookups must not write to it later.
+	r.IndexOf("")
+	return r
 }
 
 // set adds or replaces a field; only for records under construction.
