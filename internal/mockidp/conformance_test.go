@@ -435,3 +435,36 @@ func TestDoubleEncodedScopeWarning(t *testing.T) {
 		t.Errorf("warnings %v", en.Warnings)
 	}
 }
+
+// TestMixUpHints checks the diagnosis of tokens sent in the wrong place.
+func TestMixUpHints(t *testing.T) {
+	e := newEnv(t, Config{})
+	tr := e.login()
+	code := e.code(authQuery(testVerifier))
+	cb := PowerBIRedirect + "?code=" + code + "&state=st-1"
+	for _, tc := range []struct {
+		grant, value, want string
+	}{
+		{"authorization_code", cb, "is a URL"},
+		{"authorization_code", "code=" + code + "&state=st-1", "contains 'code='"},
+		{"authorization_code", tr.str("refresh_token"), "this is a refresh token"},
+		{"authorization_code", tr.str("id_token"), "this is an id_token"},
+		{"refresh_token", tr.str("access_token"), "this is an access token"},
+		{"refresh_token", code, "this is an authorization code"},
+		{"refresh_token", tr.str("refresh_token") + " ", "white space"},
+		{"refresh_token", "rt.nope", "never issued by this server"},
+	} {
+		f := url.Values{"grant_type": {tc.grant}, "client_id": {DefaultPublicClient}}
+		if tc.grant == "authorization_code" {
+			f.Set("code", tc.value)
+			f.Set("redirect_uri", PowerBIRedirect)
+			f.Set("code_verifier", testVerifier)
+		} else {
+			f.Set("refresh_token", tc.value)
+		}
+		r := e.token(f, "")
+		if r.str("error") != "invalid_grant" || !strings.Contains(r.str("error_description"), tc.want) {
+			t.Errorf("%s %.20q: %s, want a hint with %q", tc.grant, tc.value, r.raw, tc.want)
+		}
+	}
+}

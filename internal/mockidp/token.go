@@ -336,7 +336,7 @@ func (s *Server) grantCode(x *exchange, c *Client, form url.Values) (*grantResul
 	rec := s.codes[code]
 	switch {
 	case rec == nil:
-		return nil, invalidGrant("code_unknown", "authorization code is unknown (never issued by this server, or the server was reset)")
+		return nil, invalidGrant("code_unknown", "authorization code is unknown%s", s.identify(code, "code"))
 	case rec.used:
 		effects := []string{"code replay: tokens issued from the code revoked"}
 		if f := s.families[rec.family]; f != nil {
@@ -431,7 +431,7 @@ func (s *Server) grantRefresh(x *exchange, c *Client, form url.Values) (*grantRe
 	defer s.mu.Unlock()
 	rt := s.refresh[tok]
 	if rt == nil {
-		return nil, invalidGrant("refresh_unknown", "refresh token is unknown (never issued by this server, or the server was reset)")
+		return nil, invalidGrant("refresh_unknown", "refresh token is unknown%s", s.identify(tok, "refresh_token"))
 	}
 	fam := rt.fam
 	x.e.Family, x.e.Generation = fam.id, rt.gen
@@ -800,4 +800,34 @@ func objectID(sub string) string {
 	sum := sha256.Sum256([]byte("oid:" + sub))
 	h := hex.EncodeToString(sum[:16])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// identify explains what an unknown code or refresh token actually is, for
+// the mix-ups connectors make: the whole callback URL as the code, the
+// access token as the refresh token, a code as a refresh token. Call with
+// s.mu held; it returns a hint suffix.
+func (s *Server) identify(v, param string) string {
+	switch {
+	case strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://"):
+		return ": the " + param + " is a URL; take the code from the callback with Uri.Parts(callbackUri)[Query][code]"
+	case strings.Contains(v, "code="):
+		return ": the " + param + " contains 'code=': pass the code parameter's value, not the query string"
+	case param == "code" && s.refresh[v] != nil:
+		return ": this is a refresh token; use grant_type=refresh_token"
+	case param == "refresh_token" && s.codes[v] != nil:
+		return ": this is an authorization code; use grant_type=authorization_code"
+	case s.access[v] != nil:
+		return ": this is an access token"
+	case strings.Count(v, ".") == 2 && strings.HasPrefix(v, "ey"):
+		if p, err := s.keys.verify(v); err == nil {
+			if s.access[jwtID(p)] != nil {
+				return ": this is an access token"
+			}
+			return ": this is an id_token"
+		}
+		return ": a JWT this server did not sign"
+	case v != strings.TrimSpace(v):
+		return ": it has leading or trailing white space"
+	}
+	return " (never issued by this server, or the server was reset)"
 }
