@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -358,5 +357,3 @@ func readAll(t testing.TB, r io.ReadCloser) string {
 	}
 	return string(b)
 }
-
-var _ = slog.LevelInfo
