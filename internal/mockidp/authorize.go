@@ -160,7 +160,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else if !hasScope(registered, ru) {
-		x.pageError(invalidRequest("redirect_mismatch", "redirect_uri %q is not registered for client %q (registered: %s); URIs are compared as exact strings (RFC 9700 §4.1.3)", ru, id, strings.Join(registered, ", ")))
+		x.pageError(invalidRequest("redirect_mismatch", "redirect_uri %q is not registered for client %q (registered: %s); URIs are compared as exact strings (RFC 9700 §4.1.3)%s", ru, id, strings.Join(registered, ", "), redirectHint(ru, registered)))
 		return
 	}
 	target := ru
@@ -329,4 +329,25 @@ func checkScopeSyntax(scope []string) *oauthError {
 		}
 	}
 	return nil
+}
+
+// redirectHint names the usual reason a redirect_uri misses the
+// registered ones: double encoding, a trailing slash, http vs https, case.
+func redirectHint(got string, want []string) string {
+	for _, w := range want {
+		switch {
+		case got == "":
+		case strings.Contains(got, "%3A") || strings.Contains(got, "%2F"):
+			if u, err := url.QueryUnescape(got); err == nil && u == w {
+				return "; it is URL-encoded twice (Uri.EscapeDataString inside Uri.BuildQueryString?)"
+			}
+		case strings.TrimSuffix(got, "/") == strings.TrimSuffix(w, "/"):
+			return "; it differs from " + w + " only in a trailing slash"
+		case strings.EqualFold(got, w):
+			return "; it differs from " + w + " only in letter case"
+		case strings.TrimPrefix(got, "http://") == strings.TrimPrefix(w, "https://"):
+			return "; it uses http where " + w + " uses https"
+		}
+	}
+	return ""
 }

@@ -468,3 +468,27 @@ func TestMixUpHints(t *testing.T) {
 		}
 	}
 }
+
+func TestRedirectHints(t *testing.T) {
+	for got, want := range map[string]string{
+		url.QueryEscape(PowerBIRedirect):                             "URL-encoded twice",
+		PowerBIRedirect + "/":                                        "trailing slash",
+		strings.ToUpper(PowerBIRedirect[:12]) + PowerBIRedirect[12:]: "letter case",
+		"http://oauth.powerbi.com/views/oauthredirect.html":          "uses http",
+	} {
+		if h := redirectHint(got, []string{PowerBIRedirect}); !strings.Contains(h, want) {
+			t.Errorf("%s: hint %q, want %q", got, h, want)
+		}
+	}
+	e := newEnv(t, Config{})
+	req, _ := http.NewRequest("POST", e.srv.Endpoints().Token, strings.NewReader(`{"grant_type":"client_credentials"}`))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if en := e.lastEntry("token"); en.Reason != "body_json" {
+		t.Errorf("JSON body: %s", en.Reason)
+	}
+}

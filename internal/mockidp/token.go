@@ -1,6 +1,7 @@
 package mockidp
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -49,6 +50,9 @@ func (x *exchange) readForm() (url.Values, *oauthError) {
 	buf, err := io.ReadAll(body)
 	if err != nil {
 		return nil, invalidRequest("body_unreadable", "cannot read the request body: %v", err)
+	}
+	if b := bytes.TrimSpace(buf); len(b) > 0 && (b[0] == '{' || b[0] == '[') {
+		return nil, invalidRequest("body_json", "the body looks like JSON; the token endpoint takes form encoding (Content = Text.ToBinary(Uri.BuildQueryString([...])))")
 	}
 	form, err := url.ParseQuery(string(buf))
 	if err != nil {
@@ -361,7 +365,7 @@ func (s *Server) grantCode(x *exchange, c *Client, form url.Values) (*grantResul
 			return nil, invalidGrant("redirect_missing", "redirect_uri is required because it was sent to /authorize (RFC 6749 §4.1.3)")
 		}
 		if ru[0] != rec.redirect {
-			return nil, invalidGrant("redirect_mismatch", "redirect_uri differs from the one used at /authorize: %q vs %q", ru[0], rec.redirect)
+			return nil, invalidGrant("redirect_mismatch", "redirect_uri differs from the one used at /authorize: %q vs %q%s", ru[0], rec.redirect, redirectHint(ru[0], []string{rec.redirect}))
 		}
 	} else if hasRU && !hasScope(c.RedirectURIs, ru[0]) {
 		return nil, invalidGrant("redirect_mismatch", "redirect_uri %q is not registered for client %q", ru[0], c.ID)
