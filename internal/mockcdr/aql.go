@@ -40,7 +40,7 @@ func lexAQL(q string, colon bool) ([]aqlToken, error) {
 	for i < len(q) {
 		c := q[i]
 		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			i++
 		case c == '\'' || c == '"':
 			j := i + 1
@@ -78,7 +78,7 @@ func lexAQL(q string, colon bool) ([]aqlToken, error) {
 			}
 		default:
 			j := i
-			for j < len(q) && !strings.ContainsRune(" \t\n\r\f'\",()[]*=<>!$", rune(q[j])) {
+			for j < len(q) && !strings.ContainsRune(" \t\n\r\f\v'\",()[]*=<>!$", rune(q[j])) {
 				j++
 			}
 			w := q[i:j]
@@ -165,6 +165,9 @@ func parseAQL(q string, colon bool) (parsedAQL, error) {
 		}
 		toks = toks[:i]
 		break
+	}
+	if len(toks) == 0 {
+		return p, fmt.Errorf("line 1:0 mismatched input '%s' expecting SELECT", strings.Fields(q)[0])
 	}
 	var b strings.Builder
 	seen := map[string]bool{}

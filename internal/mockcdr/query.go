@@ -378,19 +378,7 @@ func (s *Server) execute(x *exchange, qr *queryRequest, q string, sq *StoredQuer
 		fetch, fetchSent, defaultLimited = s.cfg.DefaultLimit, true, true
 	}
 
-	rows := s.cat.rows[f.ID]
-	if f.where != nil || ehrIdx >= 0 {
-		var kept []row
-		for i := range rows {
-			r := &rows[i]
-			if ehrIdx >= 0 && r.ehr != ehrIdx || f.where != nil && !f.where(s.cat.data, r, params) {
-				continue
-			}
-			kept = append(kept, *r)
-		}
-		rows = kept
-	}
-	rows = window(rows, pa.offset, windowLimit)
+	rows := window(s.selectRows(f, params, ehrIdx), pa.offset, windowLimit)
 	total := len(rows)
 	page := window(rows, offset, -1)
 	if fetchSent {
@@ -432,6 +420,25 @@ func (s *Server) execute(x *exchange, qr *queryRequest, q string, sq *StoredQuer
 		rp.rows = -1
 	}
 	return rp
+}
+
+// selectRows returns the fixture's rows that pass its WHERE predicate with
+// params and belong to EHR ehrIdx (any EHR when negative). Without a filter
+// the shared slice is returned as is.
+func (s *Server) selectRows(f *Fixture, params map[string]any, ehrIdx int) []row {
+	rows := s.cat.rows[f.ID]
+	if f.where == nil && ehrIdx < 0 {
+		return rows
+	}
+	var kept []row
+	for i := range rows {
+		r := &rows[i]
+		if ehrIdx >= 0 && r.ehr != ehrIdx || f.where != nil && !f.where(s.cat.data, r, params) {
+			continue
+		}
+		kept = append(kept, *r)
+	}
+	return kept
 }
 
 // window returns rows[off:off+n] clamped to the slice; n < 0 means all.
@@ -553,7 +560,7 @@ func (s *Server) ehrScape(x *exchange) *reply {
 	if pa.hasTop {
 		limit = pa.top
 	}
-	rows := window(s.cat.rows[f.ID], pa.offset, limit)
+	rows := window(s.selectRows(f, nil, -1), pa.offset, limit)
 	set := make([]map[string]any, len(rows))
 	for i, r := range rows {
 		obj := make(map[string]any, len(f.Columns))

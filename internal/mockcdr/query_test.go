@@ -515,6 +515,16 @@ func TestDefinitionsAndEHRs(t *testing.T) {
 	if conf["vendor"] != "Better" || conf["restapi_specs_version"] != "1.0.3" {
 		t.Errorf("conformance %v", conf)
 	}
+	q5b := call(t, "GET", b.URL()+"/ehr/rest/v1/query?"+url.Values{"aql": {FixtureAQL("Q5b")}}.Encode(), nil).json(t)
+	for _, o := range q5b["resultSet"].([]any) {
+		m := o.(map[string]any)
+		if m["systolic"].(float64) < 140 && m["diastolic"].(float64) < 90 {
+			t.Errorf("EhrScape Q5b row %v is not abnormal", m)
+		}
+	}
+	if n := len(q5b["resultSet"].([]any)); n != 5 {
+		t.Errorf("EhrScape Q5b: %d rows", n)
+	}
 	es := call(t, "GET", b.URL()+"/ehr/rest/v1/query?"+url.Values{"aql": {FixtureAQL("Q9")}}.Encode(), nil).json(t)
 	set, _ := es["resultSet"].([]any)
 	if len(set) != 5 || es["aql"] != FixtureAQL("Q9") {

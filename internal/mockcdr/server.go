@@ -101,16 +101,9 @@ func (s *Server) FixtureRows(id string) int {
 	if err != nil || target == nil {
 		return 0
 	}
-	n := 0
-	rows := s.cat.rows[target.ID]
-	if target.where != nil && len(target.Params) == 0 {
-		for i := range rows {
-			if target.where(s.cat.data, &rows[i], nil) {
-				n++
-			}
-		}
-	} else {
-		n = len(rows)
+	n := len(s.cat.rows[target.ID])
+	if len(target.Params) == 0 {
+		n = len(s.selectRows(target, nil, -1))
 	}
 	limit := -1
 	if pa.hasTop {
