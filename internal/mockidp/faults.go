@@ -18,7 +18,7 @@ const (
 	FaultHTML502          = "html502"            // 502 with an HTML proxy page
 	FaultEmpty            = "empty"              // 200 with an empty body
 	FaultLatency          = "latency"            // delay, then process normally
-	FaultReset            = "reset"              // TCP reset, no response
+	FaultReset            = "reset"              // TCP reset, no response (see Fault)
 	FaultRateLimit        = "rate-limit"         // 429 with Retry-After
 	FaultExpiresInString  = "expires-in-string"  // "expires_in":"3600"
 	FaultExpiresInZero    = "expires-in-zero"    // "expires_in":0
@@ -31,6 +31,11 @@ var faultActions = []string{FaultError, FaultRaw, FaultMalformed, FaultHTML502, 
 	FaultRateLimit, FaultExpiresInString, FaultExpiresInZero, FaultExpiresInMissing, FaultNoRefreshToken, FaultHold}
 
 // Fault injects misbehaviour into matching requests.
+//
+// A reset needs a real connection to drop: when Handler is called without
+// an http.Server (an in-memory transport), it panics with
+// http.ErrAbortHandler, as net/http itself does to abort a response; such
+// callers should recover it and report a transport error.
 type Fault struct {
 	// ID names the fault in the journal; "" gets one assigned.
 	ID string `json:"id,omitempty"`
