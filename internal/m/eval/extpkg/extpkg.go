@@ -10,6 +10,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -81,11 +82,20 @@ func Load(p string) (*Extension, error) {
 	return x, nil
 }
 
-// isSectionFile reports whether name is the connector's section document:
-// a top-level .pq file that is not a test query.
+// isSectionFile reports whether name is the connector's section document,
+// by MakePQX's rule: a top-level .pq (or .m) file that is not a test query
+// (.query.pq, .test.pq, .testconnection.pq).
 func isSectionFile(name string) bool {
-	return !strings.Contains(name, "/") && strings.HasSuffix(strings.ToLower(name), ".pq") &&
-		!strings.HasSuffix(strings.ToLower(name), ".query.pq")
+	lower := strings.ToLower(name)
+	if strings.Contains(name, "/") {
+		return false
+	}
+	for _, test := range []string{".query.pq", ".test.pq", ".testconnection.pq"} {
+		if strings.HasSuffix(lower, test) {
+			return false
+		}
+	}
+	return strings.HasSuffix(lower, ".pq") || strings.HasSuffix(lower, ".m")
 }
 
 func readDir(root string) (map[string][]byte, error) {
@@ -130,6 +140,9 @@ func readZip(p string) (map[string][]byte, error) {
 	}
 	defer r.Close()
 	files := map[string][]byte{}
+	// A .pqx is an OPC package: parts are the .mez entries with escaped
+	// names, plus content types, relationships and signature parts.
+	opc := r.Lookup("[Content_Types].xml") != nil
 	for _, e := range r.Entries {
 		if e.IsDir() || strings.HasPrefix(e.Name, "_rels/") || strings.HasPrefix(e.Name, "package/") ||
 			e.Name == "[Content_Types].xml" {
@@ -139,7 +152,13 @@ func readZip(p string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		files[e.Name] = data
+		name := e.Name
+		if opc {
+			if u, err := url.PathUnescape(name); err == nil {
+				name = u
+			}
+		}
+		files[name] = data
 	}
 	// A signed .pqx wraps the .mez: unpack it when it is the only payload.
 	if len(files) == 1 {
