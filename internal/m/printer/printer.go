@@ -471,7 +471,14 @@ func (p *printer) exprReserve(x ast.Expr, reserve int) {
 		p.bracketed(x, x.Lbrace, "{", items, x.Rbrace, "}", reserve)
 	case *ast.RangeExpr:
 		p.expr(x.From)
-		p.token(x.DotDot, "..")
+		if dotEdge(x.From) || dotEdge(x.To) {
+			// `... .. .5` must not run together into `.....5`.
+			p.write(" ")
+			p.token(x.DotDot, "..")
+			p.write(" ")
+		} else {
+			p.token(x.DotDot, "..")
+		}
 		p.exprReserve(x.To, reserve)
 	case *ast.RecordExpr:
 		items := make([]ast.Node, len(x.Fields))
@@ -913,6 +920,18 @@ func (p *printer) function(x *ast.FunctionExpr, reserve int) {
 	p.write(" ")
 	p.token(x.Arrow, "=>")
 	p.rhs(x.Body, reserve)
+}
+
+// dotEdge reports whether x starts or ends with a dot when printed: `...`
+// or a number such as .5.
+func dotEdge(x ast.Expr) bool {
+	switch x := x.(type) {
+	case *ast.NotImplemented:
+		return true
+	case *ast.Literal:
+		return strings.HasPrefix(literalText(x), ".")
+	}
+	return false
 }
 
 // isBlock reports whether x lays itself out over lines when needed, so
