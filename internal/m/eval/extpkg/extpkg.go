@@ -6,7 +6,6 @@
 package extpkg
 
 import (
-	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io/fs"
@@ -159,28 +158,6 @@ func readZip(p string) (map[string][]byte, error) {
 			}
 		}
 		files[name] = data
-	}
-	// A signed .pqx wraps the .mez: unpack it when it is the only payload.
-	if len(files) == 1 {
-		for name, data := range files {
-			if strings.HasSuffix(strings.ToLower(name), ".mez") {
-				inner, err := archive.Read(bytes.NewReader(data), int64(len(data)), archive.Limits{})
-				if err != nil {
-					return nil, fmt.Errorf("%s: %s: %w", p, name, err)
-				}
-				files = map[string][]byte{}
-				for _, e := range inner.Entries {
-					if e.IsDir() || e.Name == "[Content_Types].xml" || strings.HasPrefix(e.Name, "_rels/") {
-						continue
-					}
-					d, err := e.ReadAll()
-					if err != nil {
-						return nil, err
-					}
-					files[e.Name] = d
-				}
-			}
-		}
 	}
 	return files, nil
 }

@@ -100,7 +100,7 @@ func TestLoadMezAndPqx(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{"Demo.pq": section, "resources.resx": resx, "hello.txt": "Hello", "[Content_Types].xml": "<Types/>"}
 	mez := filepath.Join(dir, "Demo.mez")
-	inner := writeZip(t, mez, files)
+	writeZip(t, mez, files)
 	x, err := Load(mez)
 	if err != nil {
 		t.Fatal(err)
@@ -108,9 +108,11 @@ func TestLoadMezAndPqx(t *testing.T) {
 	if got := evalIn(t, x, "Demo.Contents()"); got != `"Hello World & more"` {
 		t.Errorf("mez: got %s", got)
 	}
-	// A signed .pqx carrying the .mez as its payload.
+	// A signed .pqx: an OPC package whose parts are the .mez entries with
+	// escaped names, plus relationships and signature parts.
 	pqx := filepath.Join(dir, "Demo.pqx")
-	writeZip(t, pqx, map[string]string{"Demo.mez": string(inner), "[Content_Types].xml": "<Types/>",
+	writeZip(t, pqx, map[string]string{"Demo.pq": section, "resources.resx": resx, "hello%20world.txt": "Hello",
+		"hello.txt": "Hello", "[Content_Types].xml": "<Types/>", "_rels/.rels": "<Relationships/>",
 		"package/services/digital-signature/xml-signature/sig.psdsxs": "<Signature/>"})
 	x, err = Load(pqx)
 	if err != nil {
@@ -118,6 +120,12 @@ func TestLoadMezAndPqx(t *testing.T) {
 	}
 	if got := evalIn(t, x, "Demo.Contents()"); got != `"Hello World & more"` {
 		t.Errorf("pqx: got %s", got)
+	}
+	if _, ok := x.Files["hello world.txt"]; !ok {
+		t.Errorf("escaped part name not decoded: %v", keys(x.Files))
+	}
+	if _, ok := x.Files["_rels/.rels"]; ok {
+		t.Error("OPC relationships must not be package files")
 	}
 }
 
@@ -143,4 +151,12 @@ func TestLoadErrors(t *testing.T) {
 	if _, err := Load(badResx); err == nil || !strings.Contains(err.Error(), "resources.resx") {
 		t.Errorf("bad resx: %v", err)
 	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
