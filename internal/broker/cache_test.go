@@ -341,6 +341,7 @@ func TestFetchTokenResponses(t *testing.T) {
 		{"bad expires", `{"access_token":"a","token_type":"Bearer","expires_in":"soon"}`, "application/json", 200, "bad expires_in", 0},
 		{"oauth error", `{"error":"invalid_scope","error_description":"no such scope"}`, "application/json", 400, "HTTP 400 invalid_scope: no such scope", 0},
 		{"junk error", `{"error":"<script>"}`, "application/json", 400, "HTTP 400 http_400", 0},
+		{"redirect", ``, "text/plain", 307, "HTTP 307 http_307: redirect to", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, "", nil)

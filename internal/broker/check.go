@@ -24,7 +24,7 @@ type TargetCheck struct {
 // default one.
 func CheckTargets(ctx context.Context, cfg *Config, client *http.Client) []TargetCheck {
 	if client == nil {
-		client = &http.Client{}
+		client = newIDPClient()
 	}
 	res := make([]TargetCheck, len(cfg.Targets))
 	var wg sync.WaitGroup

@@ -49,6 +49,19 @@ func (e *IDPError) Error() string {
 	return b.String()
 }
 
+// newIDPClient returns the default client for token requests. It does not
+// follow redirects: a 307 would re-send client_secret_post credentials to
+// wherever the Location points, so a redirect is reported as an error to
+// fix in token_url instead.
+func newIDPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 4
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
 // maxTokenResponse bounds the token response body we read.
 const maxTokenResponse = 1 << 20
 
@@ -86,6 +99,10 @@ func fetchToken(ctx context.Context, client *http.Client, t *Target, now func() 
 		return nil, &IDPError{Status: resp.StatusCode, Code: "network", Description: "reading response: " + err.Error()}
 	}
 	obtained := now()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, &IDPError{Status: resp.StatusCode, Code: fmt.Sprintf("http_%d", resp.StatusCode),
+			Description: fmt.Sprintf("redirect to %.200s not followed; set token_url to the final URL", resp.Header.Get("Location"))}
+	}
 	if resp.StatusCode != http.StatusOK {
 		e := &IDPError{Status: resp.StatusCode, Code: fmt.Sprintf("http_%d", resp.StatusCode)}
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), obtained)

@@ -80,9 +80,7 @@ func New(cfg *Config, opts Options) (*Server, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.IDPClient == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 4
-		opts.IDPClient = &http.Client{Transport: tr}
+		opts.IDPClient = newIDPClient()
 	}
 	if opts.UpstreamTransport == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
