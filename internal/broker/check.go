@@ -20,8 +20,8 @@ type TargetCheck struct {
 
 // CheckTargets requests one token per target, concurrently, exactly as the
 // broker would (same parameters, auth style, timeout), so that an operator
-// can verify secrets and audiences before serving. A nil client means a
-// default one.
+// can verify secrets and audiences before serving. A nil client means the
+// broker's own default, which follows no redirects.
 func CheckTargets(ctx context.Context, cfg *Config, client *http.Client) []TargetCheck {
 	if client == nil {
 		client = newIDPClient()
