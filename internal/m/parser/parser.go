@@ -1105,6 +1105,11 @@ func (p *parser) parsePrimary() ast.Expr {
 			call.Rparen = p.expectCloser(token.RPAREN, lp, "argument list")
 			x = call
 		case token.EXCL:
+			if p.peekKind(1) == token.EQL {
+				p.error("'!=' is not an M operator; write <> for inequality")
+				p.next()
+				continue
+			}
 			id, ok := x.(*ast.Ident)
 			if !ok || id.At.IsValid() {
 				p.error("'!' (section access) must follow a section name")
@@ -1226,6 +1231,10 @@ func (p *parser) parseOperand() ast.Expr {
 	case t.kind == token.ILLEGAL:
 		// The scanner has reported it; do not add a second message.
 		p.lastErrIdx = p.i
+	case p.i > 0 && t.kind == token.EQL && p.toks[p.i-1].kind == token.EQL && p.toks[p.i-1].end == t.start:
+		p.error("'==' is not an M operator; write = for equality")
+	case p.i > 0 && t.kind == token.AMP && p.toks[p.i-1].kind == token.AMP && p.toks[p.i-1].end == t.start:
+		p.error("'&&' is not an M operator; write and")
 	default:
 		p.errorExpected("an expression")
 	}

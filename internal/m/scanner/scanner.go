@@ -199,9 +199,14 @@ redo:
 				tok = token.ILLEGAL
 			}
 		default:
-			if c < ' ' || c == 0x7F {
+			switch {
+			case c < ' ' || c == 0x7F:
 				s.errorf(start, "invalid control character %#U", rune(c))
-			} else {
+			case c == '\'':
+				s.error(start, "invalid character '\\''; M text literals use double quotes")
+			case c == '|':
+				s.error(start, "invalid character '|'; M writes logical or as `or`")
+			default:
 				s.errorf(start, "invalid character %q", rune(c))
 			}
 			tok = token.ILLEGAL
