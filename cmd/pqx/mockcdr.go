@@ -42,7 +42,8 @@ The control API under /__mock/ (loopback clients only) serves the request
 log (GET /__mock/requests), schedules faults (POST /__mock/faults with
 {"kind", "count", "after", "path", "fixture", "retry_after", "delay"}; kinds
 429, 503, 502, 504, 401, 500, empty, truncated, ignore-offset, ignore-fetch,
-slow, bom, no-rows, null-rows, html) and resets state (POST /__mock/reset).
+slow, bom, no-rows, null-rows, html, or any other 4xx/5xx code) and resets
+state (POST /__mock/reset).
 
 The URLs are printed as JSON on stdout (and written to --url-file). The
 server listens on loopback only and stops cleanly on SIGINT or SIGTERM.`,

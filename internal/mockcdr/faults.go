@@ -3,6 +3,7 @@ package mockcdr
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -48,7 +49,23 @@ func (k FaultKind) replaces() bool {
 		FaultServerError, FaultEmpty, FaultHTML:
 		return true
 	}
-	return false
+	return k.status() != 0
+}
+
+// status returns the code of a generic status fault: any other 4xx or 5xx
+// code as the kind ("406", "409", "422") answers that status with the
+// vendor's error body. It returns 0 for named kinds.
+func (k FaultKind) status() int {
+	n, err := strconv.Atoi(string(k))
+	if err != nil || n < 400 || n > 599 || http.StatusText(n) == "" {
+		return 0
+	}
+	for _, named := range faultKinds {
+		if k == named {
+			return 0
+		}
+	}
+	return n
 }
 
 // Fault is a scheduled failure. It fires on API requests whose path
@@ -107,12 +124,12 @@ func (f *Fault) validate() (*regexp.Regexp, error) {
 	for _, k := range faultKinds {
 		known = known || f.Kind == k
 	}
-	if !known {
+	if !known && f.Kind.status() == 0 {
 		names := make([]string, len(faultKinds))
 		for i, k := range faultKinds {
 			names[i] = string(k)
 		}
-		return nil, fmt.Errorf("kind: unknown fault %q (want one of %s)", f.Kind, strings.Join(names, ", "))
+		return nil, fmt.Errorf("kind: unknown fault %q (want one of %s, or another 4xx/5xx status)", f.Kind, strings.Join(names, ", "))
 	}
 	if f.Count == 0 {
 		f.Count = 1

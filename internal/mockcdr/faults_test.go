@@ -69,6 +69,17 @@ func TestFaultKinds(t *testing.T) {
 				t.Errorf("html: %v %s", r.header, r.body)
 			}
 		}},
+		{Fault{Kind: "415"}, 415, func(t *testing.T, r response) {
+			if m := r.json(t); m["error"] != "Unsupported Media Type" {
+				t.Errorf("generic 415 body %s", r.body)
+			}
+		}},
+		{Fault{Kind: "408"}, 408, nil},
+		{Fault{Kind: "409", RetryAfter: "7"}, 409, func(t *testing.T, r response) {
+			if r.header.Get("Retry-After") != "7" {
+				t.Errorf("Retry-After %q", r.header.Get("Retry-After"))
+			}
+		}},
 		{Fault{Kind: FaultNoRows}, 200, func(t *testing.T, r response) {
 			if rs := decodeRS(t, r); rs.Rows != nil || len(rs.Columns) != 4 {
 				t.Errorf("no-rows: rows present or columns missing")
@@ -207,7 +218,10 @@ func TestSlowFault(t *testing.T) {
 func TestFaultValidation(t *testing.T) {
 	s := open(t, "ehrbase")
 	for _, f := range []Fault{
-		{Kind: "418"},
+		{Kind: "399"},
+		{Kind: "600"},
+		{Kind: "499"},
+		{Kind: "teapot"},
 		{Kind: FaultSlow, Delay: -1},
 		{Kind: FaultUnavailable, Count: -2},
 		{Kind: FaultUnavailable, After: -1},

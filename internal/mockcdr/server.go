@@ -433,6 +433,9 @@ func (s *Server) faultReply(x *exchange, f Fault) *reply {
 			"<button>Sign in</button></form></body></html>\n"
 		return &reply{status: http.StatusOK, header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, body: []byte(page), rows: -1}
 	}
+	if code := f.Kind.status(); code != 0 {
+		return setRetry(s.errorReply(code, fmt.Sprintf("%s (injected fault)", http.StatusText(code))))
+	}
 	return s.errorReply(http.StatusInternalServerError, "unhandled fault "+string(f.Kind))
 }
 
