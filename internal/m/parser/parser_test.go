@@ -2,6 +2,8 @@ package parser
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -212,5 +214,28 @@ func TestConcurrentParse(t *testing.T) {
 		if bad := <-errs; bad != "" {
 			t.Errorf("concurrent parse of %s differs", bad)
 		}
+	}
+}
+
+func TestConnectorSources(t *testing.T) {
+	files, _ := filepath.Glob("testdata/connectors/*.pq")
+	if len(files) == 0 {
+		t.Fatal("no connector sources")
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fset := token.NewFileSet()
+		doc, err := ParseFile(fset, f, src, ParseComments)
+		if err != nil {
+			t.Fatalf("%s:\n%s", f, asList(err).Detail())
+		}
+		sd, ok := doc.(*ast.SectionDocument)
+		if !ok || sd.Attrs == nil || len(sd.Members) < 10 {
+			t.Fatalf("%s: unexpected document %T", f, doc)
+		}
+		checkPositions(t, f, fset, doc, len(src))
 	}
 }

@@ -284,11 +284,24 @@ func (p *printer) writeComment(c *ast.Comment) {
 }
 
 // token writes s, the source token at pos, after any comments before it.
+// s may carry spaces around the token (" =", "not "); lastPos records the
+// end of the token itself, which decides whether a following comment is
+// on the same source line.
 func (p *printer) token(pos token.Pos, s string) {
+	core := strings.TrimLeft(s, " ")
+	if lead := len(s) - len(core); lead > 0 {
+		p.write(s[:lead])
+	}
+	trail := core
+	core = strings.TrimRight(core, " ")
+	trail = trail[len(core):]
 	p.flush(pos)
-	p.write(s)
+	p.write(core)
 	if pos.IsValid() {
-		p.lastPos = pos + token.Pos(len(s))
+		p.lastPos = pos + token.Pos(len(core))
+	}
+	if trail != "" {
+		p.write(trail)
 	}
 }
 

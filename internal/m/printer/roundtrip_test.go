@@ -149,3 +149,19 @@ func TestSourceKeepsBOM(t *testing.T) {
 		t.Errorf("got %q, %v", out, err)
 	}
 }
+
+// TestRoundTripConnectors formats the hand-written connector sources in the
+// parser's testdata.
+func TestRoundTripConnectors(t *testing.T) {
+	files, _ := filepath.Glob("../parser/testdata/connectors/*.pq")
+	if len(files) == 0 {
+		t.Fatal("no connector sources")
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		roundTrip(t, f, string(src))
+	}
+}
