@@ -60,6 +60,7 @@ Reason: Message with its M call frames), 2 usage error or unreadable input.`,
 			&cli.Int64Flag{Name: "max-steps", Value: eval.DefaultLimits.MaxSteps, Usage: "abort after this many evaluation steps"},
 			&cli.IntFlag{Name: "max-depth", Value: eval.DefaultLimits.MaxDepth, Usage: "maximum nesting of function calls"},
 			&cli.DurationFlag{Name: "timeout", Value: 0, Usage: "abort the evaluation after this long (0: no limit)"},
+			&cli.BoolFlag{Name: "json", Usage: `print {"value": ...} or {"error": {"reason", "message"}} as JSON`},
 		},
 		Action: runEval,
 	})
