@@ -382,6 +382,7 @@ func TestTokenRequestShape(t *testing.T) {
 		{"entra-v2", "", nil, map[string]string{"scope": "https://api.example/.default"}},
 		{"generic-oidc", "", []string{"read"}, map[string]string{"resource": "https://api.example/", "scope": "read"}},
 		{"keycloak", "resource", nil, map[string]string{"resource": "https://api.example/"}},
+		{"okta", "audience", nil, map[string]string{"audience": "https://api.example/"}},
 	} {
 		target := &Target{Name: "x", Profile: tc.profile, AudienceParam: tc.param, Audience: "https://api.example/", Scopes: tc.scopes}
 		form := target.tokenParams()

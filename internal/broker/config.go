@@ -92,8 +92,10 @@ type Target struct {
 	// Audience is the API the token is for.
 	Audience string `yaml:"audience"`
 	// AudienceParam overrides the profile's way of sending Audience:
-	// "audience" (audience=), "resource" (RFC 8707 resource=) or
-	// "scope-default" (scope=<audience>/.default, Entra ID v2).
+	// "audience" (audience=), "resource" (RFC 8707 resource=),
+	// "scope-default" (scope=<audience>/.default, Entra ID v2) or "none"
+	// (the server fixes the audience, as Keycloak's mappers and Okta's
+	// custom authorization servers do).
 	AudienceParam string `yaml:"audience_param"`
 	// Scopes are requested as a space-separated scope parameter.
 	Scopes []string `yaml:"scopes"`
@@ -209,8 +211,8 @@ var Profiles = []string{"auth0", "entra-v2", "keycloak", "okta", "generic-oidc"}
 var defaultAudienceParam = map[string]string{
 	"auth0":        "audience",      // Auth0 API identifier
 	"entra-v2":     "scope-default", // scope=<resource>/.default
-	"keycloak":     "audience",      // audience mappers / token exchange
-	"okta":         "audience",      // custom authorization server aud
+	"keycloak":     "none",          // audience mappers / client scopes decide
+	"okta":         "none",          // the custom authorization server's aud
 	"generic-oidc": "resource",      // RFC 8707
 }
 
@@ -640,9 +642,16 @@ func (v *validator) target(p string, t *Target) {
 		v.errorf(p+".profile", "unknown profile %q (want one of %s)", t.Profile, strings.Join(Profiles, ", "))
 	}
 	switch t.AudienceParam {
-	case "", "audience", "resource", "scope-default":
+	case "", "audience", "resource", "scope-default", "none":
 	default:
-		v.errorf(p+".audience_param", "unknown audience_param %q (want audience, resource or scope-default)", t.AudienceParam)
+		v.errorf(p+".audience_param", "unknown audience_param %q (want audience, resource, scope-default or none)", t.AudienceParam)
+	}
+	if t.Audience != "" && t.audienceParam() == "none" {
+		if t.AudienceParam == "" {
+			v.errorf(p+".audience", "profile %s fixes the token audience on the server (Keycloak: client scopes and audience mappers; Okta: the authorization server); audience would not be sent: remove it, or set audience_param to send it anyway", t.Profile)
+		} else {
+			v.errorf(p+".audience", "audience_param none: audience would not be sent; remove it")
+		}
 	}
 	if t.Audience != "" && t.audienceParam() == "resource" {
 		if u, err := url.Parse(t.Audience); err != nil || !u.IsAbs() || u.Fragment != "" {

@@ -69,6 +69,8 @@ func TestConfigErrors(t *testing.T) {
 			[]string{"set env or file, not both"}},
 		{"secret missing file", base(strings.Replace(goodTarget, "{file: secret}", "{file: nope}", 1), goodCaller),
 			[]string{"client_secret: open "}},
+		{"keycloak with audience", base(strings.Replace(goodTarget, "profile: auth0", "profile: keycloak", 1), goodCaller),
+			[]string{":10:15: profile keycloak fixes the token audience on the server"}},
 		{"auth0 without audience", base(strings.Replace(goodTarget, "    audience: https://api.example\n", "", 1), goodCaller),
 			[]string{"auth0 needs an audience"}},
 		{"plain password", base(goodTarget, "    password_hash: hunter2\n    targets: [a]\n"),

@@ -1,10 +1,13 @@
 package broker
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -364,5 +367,82 @@ func TestMockProxyEndToEnd(t *testing.T) {
 	}
 	if len(e.cdr.Log()) != 2 || len(e.tokenRequests()) != 1 {
 		t.Fatalf("a rejected caller reached the CDR or the IDP")
+	}
+}
+
+// Each IDP profile's client_credentials request, as the broker builds it,
+// is accepted by the mock IDP running the same profile, and the token has
+// the audience the profile implies.
+func TestMockIDPProfiles(t *testing.T) {
+	for _, tc := range []struct {
+		profile, audience string
+		vars              map[string]string
+		wantAud           string
+	}{
+		{"auth0", "https://cdr.example/api", nil, "https://cdr.example/api"},
+		{"entra-v2", "api://cdr-example", map[string]string{"tenant": "contoso.onmicrosoft.com"}, "api://cdr-example"},
+		{"generic-oidc", "https://cdr.example/api", nil, "https://cdr.example/api"},
+		{"keycloak", "", map[string]string{"realm": "ehr"}, "account"},
+		{"okta", "", map[string]string{"server": "default"}, "api://default"},
+	} {
+		t.Run(tc.profile, func(t *testing.T) {
+			cfg := mockidp.Config{
+				Profile:   tc.profile,
+				Vars:      tc.vars,
+				StartTime: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC),
+				Clients: []mockidp.Client{{ID: "broker-client", Secret: mockSecret, AuthMethod: "client_secret_post",
+					GrantTypes: []string{"client_credentials"}}},
+			}
+			if tc.audience != "" {
+				cfg.APIs = []string{tc.audience}
+			}
+			idp, err := mockidp.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			its := httptest.NewServer(idp.Handler())
+			defer its.Close()
+			idp.SetURL(its.URL)
+			aud := ""
+			if tc.audience != "" {
+				aud = "    audience: " + tc.audience + "\n"
+			}
+			path := writeConfig(t, env{TokenURL: idp.Endpoints().Token, AuthStyle: "post"}, mockSecret)
+			data, _ := os.ReadFile(path)
+			text := strings.Replace(string(data), "  - name: vend\n    profile: auth0\n", "  - name: vend\n    profile: "+tc.profile+"\n", 1)
+			text = strings.Replace(text, "    audience: https://other.example/api\n", aud, 1)
+			conf, err := Parse(path, []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, err := New(conf, Options{Clock: idp.Clock()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			tok, _, err := srv.cache.get(t.Context(), conf.Target("vend"))
+			if err != nil {
+				t.Fatalf("token: %v (journal %+v)", err, idp.Journal().Entries())
+			}
+			parts := strings.Split(tok.AccessToken, ".")
+			if len(parts) != 3 {
+				t.Fatalf("not a JWT: %d parts", len(parts))
+			}
+			payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var claims struct {
+				Aud any `json:"aud"`
+			}
+			json.Unmarshal(payload, &claims)
+			if got := fmt.Sprint(claims.Aud); got != tc.wantAud && got != "["+tc.wantAud+"]" {
+				t.Errorf("aud %v, want %s", claims.Aud, tc.wantAud)
+			}
+			entries := idp.Journal().Filter(func(e *mockidp.Entry) bool { return e.Endpoint == "token" })
+			if len(entries) != 1 || entries[0].AuthMethod != "client_secret_post" || entries[0].Status != 200 {
+				t.Errorf("journal %+v", entries)
+			}
+		})
 	}
 }
