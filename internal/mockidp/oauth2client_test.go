@@ -176,3 +176,18 @@ func TestOAuth2ResponseFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestOAuth2PublicClientInHeader: x/oauth2 with AuthStyleInHeader sends
+// "id:" for a public client, which is identification, not a secret.
+func TestOAuth2PublicClientInHeader(t *testing.T) {
+	e := newEnv(t, Config{StartTime: time.Now()})
+	conf := oauth2Config(e, oauth2.AuthStyleInHeader)
+	verifier := oauth2.GenerateVerifier()
+	cb := e.follow(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
+	if _, err := conf.Exchange(context.Background(), cb.Get("code"), oauth2.VerifierOption(verifier)); err != nil {
+		t.Fatal(err)
+	}
+	if en := e.lastEntry("token"); en.AuthMethod != "none" || len(en.Warnings) != 1 {
+		t.Errorf("auth method %q warnings %v", en.AuthMethod, en.Warnings)
+	}
+}

@@ -148,6 +148,13 @@ func (s *Server) authenticate(x *exchange, form url.Values) (*clientAuth, *oauth
 		return nil, mk(invalidClient("client_auth_method", "client authentication %s is not supported by profile %s (supported: %s)", method, s.prof.Name, strings.Join(s.prof.Clients.AuthMethods, ", ")))
 	}
 	if c.public() {
+		if usedBasic && basicSecret == "" {
+			// x/oauth2 and others send "id:" for public clients: an
+			// identification, not a credential.
+			method = "none"
+			x.e.AuthMethod = method
+			x.e.Warnings = append(x.e.Warnings, "public client sent Authorization: Basic with an empty secret; treated as identification only")
+		}
 		if method != "none" {
 			return nil, mk(invalidClient("client_secret_unexpected", "client %q is public (no secret registered) but sent a secret with %s", id, method))
 		}
