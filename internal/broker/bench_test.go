@@ -139,3 +139,44 @@ func BenchmarkProxyOverhead(b *testing.B) {
 	b.ReportMetric(float64(pp.Microseconds()), "broker-p50-µs")
 	b.ReportMetric(float64((pp - pd).Microseconds()), "overhead-p50-µs")
 }
+
+// BenchmarkVendingHandler is the server side of a cached POST /token
+// alone, without sockets: the broker's own cost per request.
+func BenchmarkVendingHandler(b *testing.B) {
+	idp := newTestIDP(b)
+	path := writeConfig(b, env{TokenURL: idp.URL + "/token",
+		Extra: "limits:\n  caller_rate: 1000000000\n  caller_burst: 1000000000\n"}, idp.secret)
+	cfg, err := Load(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := New(cfg, Options{Logger: NewLogger(io.Discard, "json", "info")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	form := url.Values{"target": {"vend"}}.Encode()
+	serve := func() int {
+		req := httptest.NewRequest("POST", "/token", strings.NewReader(form))
+		req.SetBasicAuth("powerbi", testPassword)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if serve() != 200 {
+		b.Fatal("warm-up failed")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if serve() != 200 {
+				b.Error("not 200")
+				return
+			}
+		}
+	})
+	perReq := (cpuTime() - cpu0) / time.Duration(b.N)
+	b.ReportMetric(float64(perReq.Microseconds()), "cpu-µs/op")
+}
