@@ -2,6 +2,7 @@ package mockcdr
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -298,6 +299,13 @@ func (s *Server) execute(x *exchange, qr *queryRequest, q string, sq *StoredQuer
 	params := map[string]any{}
 	for _, fp := range f.Params {
 		v, ok := qr.params[fp.Name]
+		if !ok && fp.Name == "ehr_id" {
+			// The EHR context (ehr_id parameter or openehr-ehr-id header)
+			// also fills $ehr_id, as servers bind it into the parameters.
+			if id := cmp.Or(qr.ehrParam, x.entry.EhrIDHeader); id != "" {
+				v, ok = id, true
+			}
+		}
 		if !ok {
 			return s.errorReply(http.StatusBadRequest, fmt.Sprintf("Missing query parameter value for $%s", fp.Name), fp.Name+": required")
 		}

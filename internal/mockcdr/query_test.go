@@ -378,6 +378,9 @@ func TestEhrScoping(t *testing.T) {
 	}
 	check(decodeRS(t, aql(t, s, FixtureAQL("Q6"), map[string]any{"query_parameters": map[string]any{"ehr_id": id}})))
 	check(decodeRS(t, aql(t, s, FixtureAQL("Q3"), nil, "openehr-ehr-id", id)))
+	check(decodeRS(t, aql(t, s, FixtureAQL("Q6"), nil, "openehr-ehr-id", id)))
+	check(decodeRS(t, call(t, "GET", s.BaseURL()+"/query/aql?"+url.Values{"q": {FixtureAQL("Q6")}, "ehr_id": {id}}.Encode(), nil)))
+	wantError(t, s, aql(t, s, FixtureAQL("Q6"), nil), 400, "$ehr_id")
 	check(decodeRS(t, aql(t, s, FixtureAQL("Q3"), nil, "openEHR-EHR-id", id)))
 	check(decodeRS(t, call(t, "GET", s.BaseURL()+"/query/aql?"+url.Values{"q": {FixtureAQL("Q3")}, "ehr_id": {id}}.Encode(), nil)))
 	wantError(t, s, aql(t, s, FixtureAQL("Q3"), nil, "openehr-ehr-id", "00000000-0000-4000-8000-000000000000"), 404, "not found")
