@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -19,7 +20,12 @@ func init() {
 		if len(args) == 0 {
 			ts.Fatalf("usage: actionlint FILE...")
 		}
-		l, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{})
+		opts := &actionlint.LinterOptions{}
+		// run: scripts go through shellcheck where it is installed.
+		if sc, err := exec.LookPath("shellcheck"); err == nil {
+			opts.Shellcheck = sc
+		}
+		l, err := actionlint.NewLinter(io.Discard, opts)
 		ts.Check(err)
 		found := 0
 		for _, a := range args {

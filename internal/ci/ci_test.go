@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,13 +68,18 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// lintWorkflow runs actionlint on a workflow, with no shellcheck or
-// pyflakes (not installed on every machine) but every built-in rule:
+// lintWorkflow runs actionlint on a workflow with every built-in rule:
 // syntax, expressions and their types, job needs, action inputs of popular
-// actions, matrix, permissions, runner labels, environment variables.
+// actions, matrix, permissions, runner labels, environment variables; and
+// shellcheck on every run: script when shellcheck is installed (.ci/run
+// installs it).
 func lintWorkflow(t *testing.T, name string, data []byte) []*actionlint.Error {
 	t.Helper()
-	l, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{})
+	opts := &actionlint.LinterOptions{}
+	if sc, err := exec.LookPath("shellcheck"); err == nil {
+		opts.Shellcheck = sc
+	}
+	l, err := actionlint.NewLinter(io.Discard, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +127,17 @@ func TestActionlintCatches(t *testing.T) {
 	if !strings.Contains(strings.Join(kinds, " "), "expression") || !strings.Contains(strings.Join(kinds, " "), "job-needs") {
 		t.Errorf("actionlint found %v in a workflow with a bad matrix property and a bad needs; want expression and job-needs errors", kinds)
 	}
+	if _, err := exec.LookPath("shellcheck"); err == nil {
+		unquoted := bytes.Replace(f.Data, []byte(`rm -f "$RUNNER_TEMP/pqx-sign.pfx"`), []byte(`rm -f $RUNNER_TEMP/pqx-sign.pfx`), 1)
+		unquoted = bytes.Replace(unquoted, []byte(`pqx build --shard "${{ matrix.shard }}/2" --out "dist/shard-${{ matrix.shard }}" "$PQX_PROJECT"`), []byte(`pqx build --out $OUT "$PQX_PROJECT"`), 1)
+		var found bool
+		for _, e := range lintWorkflow(t, f.Path, unquoted) {
+			found = found || e.Kind == "shellcheck"
+		}
+		if !found {
+			t.Error("shellcheck is installed but found nothing in an unquoted $OUT")
+		}
+	}
 }
 
 // TestAzureStructure walks the generated Azure pipelines and checks what
@@ -134,8 +151,10 @@ func TestAzureStructure(t *testing.T) {
 		Condition                                 string
 	}
 	type job struct {
-		Job      string
-		Pool     struct{ VMImage string `yaml:"vmImage"` }
+		Job  string
+		Pool struct {
+			VMImage string `yaml:"vmImage"`
+		}
 		Strategy struct {
 			Matrix map[string]map[string]string
 		}
@@ -200,6 +219,23 @@ func TestAzureStructure(t *testing.T) {
 					}
 					if len(st.Variables) != 1 || st.Variables[0]["group"] != "pqx-signing" {
 						t.Errorf("sign stage variables = %v", st.Variables)
+					}
+				}
+			}
+			// Every script passes shellcheck, with Azure's $(VAR) macros
+			// expanded to plain words first, as the agent does.
+			if sc, err := exec.LookPath("shellcheck"); err == nil {
+				for job, steps := range scripts {
+					for _, st := range steps {
+						if st.Script == "" {
+							continue
+						}
+						src := "#!/bin/bash\n" + azureMacroRE.ReplaceAllString(st.Script, "macro_value") + "\n"
+						cmd := exec.Command(sc, "-s", "bash", "-")
+						cmd.Stdin = strings.NewReader(src)
+						if out, err := cmd.CombinedOutput(); err != nil {
+							t.Errorf("job %s: shellcheck: %v\n%s\n%s", job, err, out, src)
+						}
 					}
 				}
 			}
