@@ -16,25 +16,26 @@ import (
 	"github.com/pqxdev/pqx/internal/opc"
 )
 
-// Test keys are generated once per test binary: RSA key generation is the
-// slow part of these tests.
+// Test keys are generated once per test binary and index, on first use:
+// RSA key generation is the slow part of these tests.
 var (
-	keysOnce sync.Once
-	keys     []*rsa.PrivateKey
+	keysMu sync.Mutex
+	keys   = map[int]*rsa.PrivateKey{}
 )
 
 func testKey(t testing.TB, i int) *rsa.PrivateKey {
 	t.Helper()
-	keysOnce.Do(func() {
-		for range 3 {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
-			}
-			keys = append(keys, k)
-		}
-	})
-	return keys[i]
+	keysMu.Lock()
+	defer keysMu.Unlock()
+	if k := keys[i]; k != nil {
+		return k
+	}
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys[i] = k
+	return k
 }
 
 // testCert returns a self-signed code-signing certificate for key i.
