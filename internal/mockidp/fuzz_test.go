@@ -75,3 +75,35 @@ func FuzzPKCEChecks(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAuthorize sends arbitrary queries to /authorize: it must never
+// panic, and it may redirect only to a registered redirect URI.
+func FuzzAuthorize(f *testing.F) {
+	f.Add(authQuery(testVerifier).Encode())
+	f.Add("client_id=pqx-public&redirect_uri=https://evil.example/&response_type=code")
+	f.Add("client_id=pqx-public&response_type=token&state=%ZZ")
+	f.Add("client_id=pqx-public&client_id=pqx-confidential&redirect_uri=" + PowerBIRedirect)
+	srv, err := New(Config{StartTime: testStart})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := srv.Handler()
+	f.Fuzz(func(t *testing.T, query string) {
+		req := httptest.NewRequest(http.MethodGet, "/authorize", nil)
+		req.URL.RawQuery = query
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusFound:
+			if loc := rec.Header().Get("Location"); !strings.HasPrefix(loc, PowerBIRedirect+"?") {
+				t.Fatalf("redirect to %q", loc)
+			}
+		case http.StatusBadRequest:
+			if rec.Header().Get("Location") != "" {
+				t.Fatal("400 with a Location")
+			}
+		default:
+			t.Fatalf("status %d", rec.Code)
+		}
+	})
+}
