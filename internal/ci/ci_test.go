@@ -71,8 +71,7 @@ func TestGolden(t *testing.T) {
 // lintWorkflow runs actionlint on a workflow with every built-in rule:
 // syntax, expressions and their types, job needs, action inputs of popular
 // actions, matrix, permissions, runner labels, environment variables; and
-// shellcheck on every run: script when shellcheck is installed (.ci/run
-// installs it).
+// shellcheck on every run: script when shellcheck is installed.
 func lintWorkflow(t *testing.T, name string, data []byte) []*actionlint.Error {
 	t.Helper()
 	opts := &actionlint.LinterOptions{}
