@@ -13,6 +13,8 @@ import (
 type Error struct {
 	Rec   *Record
 	Stack []Frame
+	// Origin is the file:line:col of the expression that raised the error.
+	Origin string
 	// Fatal errors (exceeded bounds, cancellation) are reported as M errors
 	// but cannot be caught by try, so a runaway script still stops.
 	Fatal bool
@@ -84,11 +86,14 @@ func (e *Error) Error() string {
 	return r + ": " + m
 }
 
-// Backtrace returns the error followed by its M call frames, one per line,
-// innermost first, in compiler style.
+// Backtrace returns the error, where it was raised, and its M call frames,
+// one per line, innermost first, in compiler style.
 func (e *Error) Backtrace() string {
 	var b strings.Builder
 	b.WriteString(e.Error())
+	if e.Origin != "" && e.Origin != "-" && (len(e.Stack) == 0 || e.Stack[0].Pos != e.Origin) {
+		fmt.Fprintf(&b, "\n\t%s: raised here", e.Origin)
+	}
 	for i := 0; i < len(e.Stack); {
 		f := e.Stack[i]
 		n := 1

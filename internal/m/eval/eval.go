@@ -87,6 +87,18 @@ func (th *Thread) pos(p token.Pos) string {
 }
 
 func (th *Thread) eval(e ast.Expr, sc *scope) (Value, error) {
+	v, err := th.eval0(e, sc)
+	if err != nil {
+		if me, ok := err.(*Error); ok && me.Origin == "" {
+			// The innermost expression that fails is where the error was
+			// raised; a memoised error keeps its first origin.
+			me.Origin = th.pos(e.Pos())
+		}
+	}
+	return v, err
+}
+
+func (th *Thread) eval0(e ast.Expr, sc *scope) (Value, error) {
 	if err := th.step(); err != nil {
 		return nil, err
 	}
@@ -447,7 +459,7 @@ func (th *Thread) evalInvoke(x *ast.InvokeExpr, sc *scope) (Value, error) {
 			if id, ok := x.Fun.(*ast.Ident); ok {
 				name = id.Name
 			}
-			me.Stack = append(me.Stack, Frame{Name: name, Pos: th.pos(x.Lparen)})
+			me.Stack = append(me.Stack, Frame{Name: name, Pos: th.pos(x.Pos())})
 		}
 		return nil, err
 	}

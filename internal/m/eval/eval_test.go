@@ -449,12 +449,16 @@ func TestBacktrace(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	want := "Expression.Error: We cannot convert the value 1 to type Text.\n" +
-		"\tbt.pq:3:25: in Text.Length\n\tbt.pq:2:15: in g\n\tbt.pq:5:4: in f"
+		"\tbt.pq:3:14: in Text.Length\n\tbt.pq:2:14: in g\n\tbt.pq:5:3: in f"
 	if got := me.Backtrace(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
+	_, err = th.EvalSource("op.pq", []byte("let\n  x = 1 + \"a\"\nin\n  x"))
+	if me, ok := err.(*Error); !ok || me.Backtrace() != "Expression.Error: We cannot apply operator + to types Number and Text.\n\top.pq:2:7: raised here" {
+		t.Errorf("origin: %q", me.Backtrace())
+	}
 	_, err = th.EvalSource("deep.pq", []byte(`let f = (n) => @f(n + 1) in f(0)`))
-	if me, ok := err.(*Error); !ok || !strings.Contains(me.Backtrace(), "deep.pq:1:18: in f (15 more times)") {
+	if me, ok := err.(*Error); !ok || !strings.Contains(me.Backtrace(), "deep.pq:1:16: in f (15 more times)") {
 		t.Errorf("repeated frames: %v", err)
 	}
 }
