@@ -1,6 +1,7 @@
 package mockcdr
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -211,7 +212,7 @@ func (s *Server) definitionQuery(x *exchange, segs []string) *reply {
 			var body struct {
 				Q string `json:"q"`
 			}
-			if err := jsonUnmarshal(x.body, &body); err != nil {
+			if err := json.Unmarshal(x.body, &body); err != nil {
 				return s.errorReply(http.StatusBadRequest, "JSON parse error: "+err.Error())
 			}
 			q = body.Q

@@ -1,11 +1,8 @@
 package mockcdr
 
 import (
-	"encoding/json"
 	"net/http"
 )
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // conformance is the OPTIONS {base}/ document (Better, DIPS, spec).
 func (s *Server) conformance() *reply {
@@ -49,5 +46,3 @@ func (s *Server) smartConfiguration(x *exchange) *reply {
 		"services":                         map[string]any{"org.openehr.rest": map[string]any{"baseUrl": "http://" + x.r.Host + s.profile.BasePath}},
 	})
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -2,6 +2,7 @@ package mockcdr
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -428,11 +429,11 @@ func TestStoredQueries(t *testing.T) {
 	// Definitions: a bare array with q; legacy {versions} without q.
 	var list []StoredQuery
 	r := call(t, "GET", base+"/definition/query", nil)
-	if err := jsonUnmarshal(r.body, &list); err != nil || len(list) != 11 || list[0].Q == "" {
+	if err := json.Unmarshal(r.body, &list); err != nil || len(list) != 11 || list[0].Q == "" {
 		t.Fatalf("definition list: %v %s", err, r.body)
 	}
 	r = call(t, "GET", base+"/definition/query/org.pqx::blood", nil)
-	if err := jsonUnmarshal(r.body, &list); err != nil || len(list) != 2 {
+	if err := json.Unmarshal(r.body, &list); err != nil || len(list) != 2 {
 		t.Errorf("prefix list: %s", r.body)
 	}
 	one := call(t, "GET", base+"/definition/query/org.pqx::pulse/1.0.0", nil).json(t)
@@ -471,7 +472,7 @@ func TestDefinitionsAndEHRs(t *testing.T) {
 	base := s.BaseURL()
 	var ts []Template
 	r := call(t, "GET", base+"/definition/template/adl1.4", nil)
-	if err := jsonUnmarshal(r.body, &ts); err != nil || len(ts) != 4 {
+	if err := json.Unmarshal(r.body, &ts); err != nil || len(ts) != 4 {
 		t.Fatalf("templates: %s", r.body)
 	}
 	if ts[0].TemplateID != TemplateBP || ts[0].CreatedTimestamp != "2024-01-15T09:30:00.000Z" || ts[0].ArchetypeID == "" || ts[0].Concept == "" {
