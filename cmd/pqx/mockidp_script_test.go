@@ -41,7 +41,7 @@ var idpScripts sync.Map // *testscript.TestScript → *idpScript
 
 func scriptMockIDP(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: mockidp start|attach|fault|authorize|clock|reset|journal|count|summary|login|refresh|client-credentials ...")
+		ts.Fatalf("usage: mockidp start|attach|fault|authorize|clock|reset|clear-journal|journal|count|summary|login|refresh|client-credentials ...")
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
@@ -90,6 +90,8 @@ func scriptMockIDP(ts *testscript.TestScript, neg bool, args []string) {
 		st.control(ts, neg, "POST", "/clock/advance?by="+url.QueryEscape(args[1]), nil)
 	case "reset":
 		st.control(ts, neg, "POST", "/reset", nil)
+	case "clear-journal":
+		st.control(ts, neg, "DELETE", "/journal", nil)
 	case "journal":
 		idpJournal(ts, st, neg, args)
 	case "count":

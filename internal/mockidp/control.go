@@ -16,7 +16,7 @@ import (
 //
 //	GET    /_mock/                endpoints and profile name
 //	GET    /_mock/profile         the effective profile
-//	GET    /_mock/journal?grep=RE the journal as JSON lines
+//	GET    /_mock/journal?grep=RE the journal as JSON lines; DELETE clears it
 //	GET    /_mock/summary         the journal summarized (Summary)
 //	POST   /_mock/faults          install a Fault (JSON); GET lists, DELETE clears
 //	POST   /_mock/authorize       queue AuthorizeOutcome(s) (JSON object or array)
@@ -71,7 +71,12 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 	case "/profile":
 		reply(s.prof)
 	case "/journal":
-		if !method(http.MethodGet) {
+		if !method(http.MethodGet, http.MethodDelete) {
+			return
+		}
+		if r.Method == http.MethodDelete {
+			s.journal.Clear()
+			reply(map[string]bool{"cleared": true})
 			return
 		}
 		var re *regexp.Regexp

@@ -75,6 +75,12 @@ func TestControlAPI(t *testing.T) {
 	if st != 200 || strings.Count(body, "\n") != 1 || !strings.Contains(body, `"fault":"fault`) {
 		t.Errorf("journal grep: %s", body)
 	}
+	if st, _ := e.control("DELETE", "/journal", ""); st != 200 || len(e.srv.Journal().Entries()) != 0 {
+		t.Errorf("journal clear: %d", st)
+	}
+	if tr := e.token(form, basic); tr.header.Get("X-Mock-Now") != "2026-05-30T09:00:00Z" {
+		t.Errorf("X-Mock-Now %q", tr.header.Get("X-Mock-Now"))
+	}
 	// Key rotation adds a key; old tokens still verify via the JWKS.
 	if st, body := e.control("POST", "/keys/rotate", ""); st != 200 || !strings.Contains(body, "kid") {
 		t.Errorf("rotate: %s", body)

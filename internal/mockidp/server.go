@@ -302,6 +302,8 @@ func (s *Server) lookup(path string) (route, bool) {
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	// The virtual time on every response, for clients that log it.
+	w.Header().Set("X-Mock-Now", s.clock.Now().Format(time.RFC3339))
 	if strings.HasPrefix(r.URL.Path, "/_mock/") {
 		s.handleControl(w, r)
 		return
