@@ -345,3 +345,15 @@ func TestCurrentCredentialRefresh(t *testing.T) {
 		t.Fatalf("got %v %v, %d refreshes", Serialize(th, v), err, calls)
 	}
 }
+
+func TestLibLines(t *testing.T) {
+	runCases(t, []evalCase{
+		{src: `Lines.FromText("a#(cr,lf)b#(lf)c")`, want: `{"a", "b", "c"}`},
+		{src: `Lines.FromText("a#(lf)b#(lf)", null, true)`, want: `{"a#(lf)", "b#(lf)"}`},
+		{src: `Lines.ToText({"a", "b"})`, want: `"a#(cr)#(lf)b#(cr)#(lf)"`},
+		{src: `Lines.FromBinary(Text.ToBinary("x#(lf)y"))`, want: `{"x", "y"}`},
+		{src: `Text.FromBinary(Binary.Decompress(Binary.Compress(Text.ToBinary("hello"), Compression.GZip), Compression.GZip))`, want: `"hello"`},
+		{src: `Text.FromBinary(Binary.Decompress(Binary.Compress(Text.ToBinary("hi"), Compression.Deflate), Compression.Deflate))`, want: `"hi"`},
+		{src: `Binary.Decompress(Text.ToBinary("nope"), Compression.GZip)`, reason: "DataFormat.Error", msg: "GZip"},
+	})
+}
