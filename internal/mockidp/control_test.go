@@ -404,3 +404,28 @@ func TestSweep(t *testing.T) {
 		t.Errorf("refresh after sweep: %s", r.raw)
 	}
 }
+
+// TestReadmeConfigs loads every YAML example of README.md, so the
+// documentation cannot drift from the config format.
+func TestReadmeConfigs(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(data), "```yaml\n")[1:]
+	if len(blocks) < 2 {
+		t.Fatalf("%d YAML examples in README.md", len(blocks))
+	}
+	for i, b := range blocks {
+		text, _, _ := strings.Cut(b, "```")
+		file := filepath.Join(t.TempDir(), "example.yaml")
+		os.WriteFile(file, []byte(text), 0o644)
+		cfg, err := LoadConfig(file)
+		if err == nil {
+			_, err = New(cfg)
+		}
+		if err != nil {
+			t.Errorf("README example %d: %v", i+1, err)
+		}
+	}
+}
