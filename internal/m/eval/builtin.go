@@ -11,7 +11,34 @@ import (
 // number". Call checks arity and the declared types before impl runs, so
 // impl can unpack args with unpack or plain type assertions.
 func builtin(name, sig string, impl func(th *Thread, args []Value) (Value, error)) *Function {
-	return &Function{Name: name, Params: parseSig(name, sig), Impl: impl}
+	params := parseSig(name, sig)
+	for i, p := range params {
+		if p.Name == "culture" {
+			// Formatting follows en-US (and the invariant culture); other
+			// cultures fail loudly rather than format differently.
+			i, inner := i, impl
+			impl = func(th *Thread, args []Value) (Value, error) {
+				if err := checkCulture(name, args[i]); err != nil {
+					return nil, err
+				}
+				return inner(th, args)
+			}
+		}
+	}
+	return &Function{Name: name, Params: params, Impl: impl}
+}
+
+func checkCulture(fn string, v Value) error {
+	t, ok := v.(Text)
+	if !ok {
+		return nil
+	}
+	switch strings.ToLower(t.S) {
+	case "", "en-us", "en", "invariant":
+		return nil
+	}
+	return NewErrorDetail("Expression.Error",
+		"The culture '"+t.S+"' is not supported by the pqx evaluator ("+fn+" formats as en-US).", t)
 }
 
 func parseSig(name, sig string) []Param {

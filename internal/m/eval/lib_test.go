@@ -357,3 +357,15 @@ func TestLibLines(t *testing.T) {
 		{src: `Binary.Decompress(Text.ToBinary("nope"), Compression.GZip)`, reason: "DataFormat.Error", msg: "GZip"},
 	})
 }
+
+func TestLibCulture(t *testing.T) {
+	runCases(t, []evalCase{
+		// The function reference's Text.From examples.
+		{src: `Text.From(3)`, want: `"3"`},
+		{src: `Text.From(#datetime(2024, 6, 24, 14, 32, 22))`, want: `"6/24/2024 2:32:22 PM"`},
+		{src: `Text.From(Binary.FromText("10FF", BinaryEncoding.Hex))`, want: `"EP8="`},
+		{src: `Text.From(1.5, "en-US")`, want: `"1.5"`},
+		{src: `Text.From(#datetime(2024, 6, 24, 14, 32, 22), "de-DE")`, reason: "Expression.Error", msg: "The culture 'de-DE' is not supported by the pqx evaluator"},
+		{src: `Number.FromText("1,5", "fr-FR")`, reason: "Expression.Error", msg: "culture 'fr-FR'"},
+	})
+}
