@@ -41,7 +41,7 @@ var idpScripts sync.Map // *testscript.TestScript → *idpScript
 
 func scriptMockIDP(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: mockidp start|attach|fault|authorize|clock|reset|clear-journal|journal|count|summary|login|refresh|client-credentials ...")
+		ts.Fatalf("usage: mockidp start|attach|fault|authorize|clock|reset|clear-journal|journal|count|summary|check-login-uri|login|refresh|client-credentials ...")
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
@@ -104,6 +104,8 @@ func scriptMockIDP(ts *testscript.TestScript, neg bool, args []string) {
 		if (n == want) == neg {
 			ts.Fatalf("mockidp count: %d journal entries match %q, want %s%d", n, args[0], map[bool]string{true: "not ", false: ""}[neg], want)
 		}
+	case "check-login-uri":
+		idpCheckLoginURI(ts, st, neg, args)
 	case "summary":
 		var sum mockidp.Summary
 		resp, err := st.hc.Get(st.ep.Control + "/summary")
@@ -575,4 +577,20 @@ func (st *idpScript) clientCredentials(ts *testscript.TestScript, neg bool, args
 		}
 	}
 	st.tokenRequest(ts, neg, "client_credentials", form, client, secret, kv["auth"])
+}
+
+// idpCheckLoginURI checks a LoginUri as StartLogin built it: it fails and
+// prints the findings when there are any (negated: when there are none).
+func idpCheckLoginURI(ts *testscript.TestScript, st *idpScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: mockidp check-login-uri URI [state=S] [verifier=V]")
+	}
+	kv := keyValues(ts, "check-login-uri", args[1:], "state", "verifier")
+	body, _ := json.Marshal(map[string]string{"uri": args[0], "state": kv["state"], "verifier": kv["verifier"]})
+	data := st.control(ts, false, "POST", "/check-login-uri", body)
+	var findings []mockidp.Finding
+	ts.Check(json.Unmarshal(data, &findings))
+	if (len(findings) > 0) != neg {
+		ts.Fatalf("mockidp check-login-uri: %d findings", len(findings))
+	}
 }

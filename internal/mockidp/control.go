@@ -18,6 +18,7 @@ import (
 //	GET    /_mock/profile         the effective profile
 //	GET    /_mock/journal?grep=RE the journal as JSON lines; DELETE clears it
 //	GET    /_mock/summary         the journal summarized (Summary)
+//	POST   /_mock/check-login-uri {"uri","state","verifier"} → findings
 //	POST   /_mock/faults          install a Fault (JSON); GET lists, DELETE clears
 //	POST   /_mock/authorize       queue AuthorizeOutcome(s) (JSON object or array)
 //	GET    /_mock/clock           {"now":..., "frozen":...}
@@ -88,6 +89,23 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "application/x-ndjson")
 		_, _ = s.journal.WriteJSONLines(w, re)
+	case "/check-login-uri":
+		if !method(http.MethodPost) {
+			return
+		}
+		var req struct {
+			URI      string `json:"uri"`
+			State    string `json:"state"`
+			Verifier string `json:"verifier"`
+		}
+		if !body(&req) {
+			return
+		}
+		findings := s.CheckAuthorizeURL(req.URI, req.State, req.Verifier)
+		if findings == nil {
+			findings = []Finding{}
+		}
+		reply(findings)
 	case "/summary":
 		reply(Summarize(s.journal.Entries()))
 	case "/faults":
