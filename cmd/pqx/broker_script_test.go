@@ -20,10 +20,10 @@ import (
 // Script commands for the broker_* scripts.
 func init() {
 	scriptCmds["brokerfakes"] = scriptBrokerFakes
-	scriptCmds["expandenv"] = scriptExpandEnv
-	scriptCmds["waitfile"] = scriptWaitFile
-	scriptCmds["httpreq"] = scriptHTTPReq
-	scriptCmds["sighup"] = scriptSighup
+	scriptCmds["brokerexpand"] = scriptExpandEnv
+	scriptCmds["brokerwait"] = scriptWaitFile
+	scriptCmds["brokerhttp"] = scriptHTTPReq
+	scriptCmds["brokersighup"] = scriptSighup
 }
 
 // brokerfakes starts, for the rest of the script, a client_credentials
@@ -71,12 +71,12 @@ func scriptBrokerFakes(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("IDP_COUNT_FILE", countFile)
 }
 
-// expandenv IN OUT copies IN to OUT replacing ${VAR} (braces only, so
+// brokerexpand IN OUT copies IN to OUT replacing ${VAR} (braces only, so
 // that password hashes full of '$' pass unchanged) with the script's
 // environment.
 func scriptExpandEnv(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: expandenv IN OUT")
+		ts.Fatalf("usage: brokerexpand IN OUT")
 	}
 	data := ts.ReadFile(args[0])
 	out := envRef.ReplaceAllStringFunc(data, func(m string) string { return ts.Getenv(m[2 : len(m)-1]) })
@@ -85,10 +85,10 @@ func scriptExpandEnv(ts *testscript.TestScript, neg bool, args []string) {
 
 var envRef = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*\}`)
 
-// waitfile FILE waits up to 20 s for FILE to exist and be non-empty.
+// brokerwait FILE waits up to 20 s for FILE to exist and be non-empty.
 func scriptWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: waitfile FILE")
+		ts.Fatalf("usage: brokerwait FILE")
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -102,7 +102,7 @@ func scriptWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// httpreq [-want STATUS] METHOD URL [USER:PASSWORD [FORM]] sends a request
+// brokerhttp [-want STATUS] METHOD URL [USER:PASSWORD [FORM]] sends a request
 // and prints "status N" and the body to stdout. A URL starting with @FILE
 // takes its base from the first line of FILE (an --addr-file). With -want
 // the request is repeated for up to 10 s until the status matches.
@@ -114,7 +114,7 @@ func scriptHTTPReq(ts *testscript.TestScript, neg bool, args []string) {
 		want, args = w, args[2:]
 	}
 	if neg || len(args) < 2 || len(args) > 4 {
-		ts.Fatalf("usage: httpreq [-want STATUS] METHOD URL [USER:PASSWORD [FORM]]")
+		ts.Fatalf("usage: brokerhttp [-want STATUS] METHOD URL [USER:PASSWORD [FORM]]")
 	}
 	target := args[1]
 	if strings.HasPrefix(target, "@") {
@@ -150,10 +150,10 @@ func scriptHTTPReq(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// sighup PIDFILE sends SIGHUP to the process named in PIDFILE.
+// brokersighup PIDFILE sends SIGHUP to the process named in PIDFILE.
 func scriptSighup(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: sighup PIDFILE")
+		ts.Fatalf("usage: brokersighup PIDFILE")
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(ts.ReadFile(args[0])))
 	ts.Check(err)
