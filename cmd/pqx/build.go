@@ -30,16 +30,20 @@ the template and tenant named; the others still build. Builds are
 reproducible: the same inputs give the same bytes (timestamps come from
 SOURCE_DATE_EPOCH, or a fixed epoch).
 
+With --sign, every .pqx is signed as by pqx sign (same key flags) and the
+manifest records the signer's thumbprint.
+
 Exit status: 0 all tenants built, 1 a tenant failed, 2 usage or configuration
 error.`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "dist", Usage: "output `DIR`"},
 			&cli.StringSliceFlag{Name: "tenant", Aliases: []string{"t"}, Usage: "build only tenants whose id matches `GLOB` (repeatable)"},
 			&cli.StringFlag{Name: "shard", Usage: "build shard `I/N` of the selected tenants (CI matrix jobs)"},
 			&cli.StringSliceFlag{Name: "format", Usage: "package `FORMATS` to write: mez, pqx (comma-separated)", Value: cli.NewStringSlice("mez", "pqx")},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "parallel tenant builds (default: number of CPUs)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the manifest as JSON"},
-		},
+			&cli.BoolFlag{Name: "sign", Usage: "sign every .pqx (key from --cert, --cert-pem/--key-pem or --signer-cmd, as for pqx sign)"},
+		}, signerFlags()...),
 		Action: runBuild,
 	})
 }
@@ -94,6 +98,16 @@ func runBuild(c *cli.Context) error {
 		if opt.Shard, opt.Shards, err = build.ParseShard(s); err != nil {
 			return usagef("%v", err)
 		}
+	}
+	if c.Bool("sign") {
+		if opt.Signer, err = signerFrom(c); err != nil {
+			return err
+		}
+		if opt.SignOptions, err = signOptions(c); err != nil {
+			return err
+		}
+	} else if c.IsSet("cert") || c.IsSet("cert-pem") || c.IsSet("signer-cmd") {
+		return usagef("a signing key was given without --sign")
 	}
 	if !out.quiet && !out.json && color(out.stderr) {
 		var bar *progressbar.ProgressBar

@@ -32,6 +32,7 @@ import (
 	"github.com/pqxdev/pqx/internal/opc"
 	"github.com/pqxdev/pqx/internal/project"
 	"github.com/pqxdev/pqx/internal/render"
+	"github.com/pqxdev/pqx/internal/sign"
 )
 
 // Formats are the package formats a build can write.
@@ -63,6 +64,11 @@ type Options struct {
 	// Checks run on each rendered tenant before packaging (lint rules, for
 	// example). An error fails the tenant.
 	Checks []func(*render.Result) error
+
+	// Signer, if set, signs every .pqx (MakePQX-style OPC signature) with
+	// SignOptions; the manifest records the signer's thumbprint.
+	Signer      sign.Signer
+	SignOptions sign.Options
 
 	cache *mez.DeflateCache // shared by the tenants of one Run
 }
@@ -100,6 +106,9 @@ type Output struct {
 	Path   string `json:"path"` // relative to the output folder, with /
 	Size   int    `json:"size"`
 	SHA256 string `json:"sha256"`
+	// Thumbprint is the SHA-1 thumbprint (upper-case hex) of the
+	// certificate that signed a .pqx; empty when unsigned.
+	Thumbprint string `json:"signer_thumbprint,omitempty"`
 }
 
 // Failed reports whether any tenant failed.
@@ -300,11 +309,20 @@ func buildTenant(r *render.Renderer, t *project.Tenant, formats []string, opt *O
 	}
 	for _, format := range formats {
 		data := pkgs[format]
+		o := Output{Format: format}
+		if format == "pqx" && opt.Signer != nil {
+			signed, r, err := sign.PackageResult(data, opt.Signer, opt.SignOptions)
+			if err != nil {
+				return fmt.Errorf("signing: %w", err)
+			}
+			data, o.Thumbprint = signed, r.Thumbprint
+		}
 		name := res.Kind + "." + format
 		if err := atomicfile.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}
-		tb.Outputs = append(tb.Outputs, Output{Format: format, Path: t.ID + "/" + name, Size: len(data), SHA256: sum(data)})
+		o.Path, o.Size, o.SHA256 = t.ID+"/"+name, len(data), sum(data)
+		tb.Outputs = append(tb.Outputs, o)
 	}
 	return nil
 }
