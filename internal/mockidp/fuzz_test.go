@@ -107,3 +107,23 @@ func FuzzAuthorize(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendJSONString checks the hand-written JSON string encoder against
+// encoding/json.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", `q"uote`, `back\slash`, "ctl\x01\n\t", "é€😀", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var back string
+		if err := json.Unmarshal(appendJSONString(nil, s), &back); err != nil {
+			t.Fatalf("%q: invalid JSON: %v", s, err)
+		}
+		want, _ := json.Marshal(s)
+		var ref string
+		json.Unmarshal(want, &ref)
+		if back != ref {
+			t.Fatalf("%q decodes to %q, encoding/json gives %q", s, back, ref)
+		}
+	})
+}

@@ -73,6 +73,18 @@ const hexDigits = "0123456789abcdef"
 
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
+	// Tokens and most texts need no escaping: copy them in one go.
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
