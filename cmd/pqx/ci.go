@@ -27,7 +27,9 @@ installs a pinned pqx, lints the M sources (SARIF, uploaded to code scanning
 on GitHub), builds every tenant (split over --shards matrix jobs), runs
 'pqx test --junit' and publishes the results, and uploads dist/ with
 manifest.json. With --sign it adds a job that signs the .pqx packages with
-the certificate from the CI secret store and runs 'pqx verify'.
+the certificate from the CI secret store and runs 'pqx verify'; with
+--signer-cmd and --signer-cert the key stays in an HSM or cloud KMS and
+'pqx sign --signer-cmd' asks it for each signature.
 
   github   .github/workflows/pqx.yml
            secrets PQX_SIGN_PFX_BASE64 (base64 of the .pfx) and
@@ -48,6 +50,8 @@ Exit status: 0 written or unchanged, 1 an edited file was kept, 2 usage error.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "provider", Usage: "CI `SYSTEM`: github or azure"},
 			&cli.BoolFlag{Name: "sign", Usage: "add signing and verification of the .pqx packages"},
+			&cli.StringFlag{Name: "signer-cmd", Usage: "sign with an external signer `COMMAND` (HSM or cloud KMS) instead of a PFX; implies --sign"},
+			&cli.StringFlag{Name: "signer-cert", Usage: "the external signer's certificate `FILE` in the repository (with --signer-cmd)"},
 			&cli.IntFlag{Name: "shards", Usage: "split the build into `N` parallel matrix jobs (pqx build --shard i/N)"},
 			&cli.BoolFlag{Name: "force", Usage: "overwrite the pipeline file even if it was edited"},
 			&cli.StringFlag{Name: "pqx-version", Usage: "pqx `VERSION` the pipeline installs: a tag (v1.2.3), a commit or latest (default: this pqx's version)"},
@@ -79,10 +83,17 @@ func runCIInit(c *cli.Context) error {
 	opt := ci.Options{
 		Provider:   c.String("provider"),
 		Sign:       c.Bool("sign"),
+		SignerCmd:  c.String("signer-cmd"),
+		SignerCert: filepath.ToSlash(c.String("signer-cert")),
 		Shards:     c.Int("shards"),
 		PQXVersion: c.String("pqx-version"),
 		Project:    proj,
 		GoVersion:  c.String("go-version"),
+	}
+	if opt.SignerCert != "" {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(opt.SignerCert))); err != nil {
+			return usagef("ci init: --signer-cert %s: no such file in %s (commit the signer's certificate, without its key)", opt.SignerCert, dir)
+		}
 	}
 	if opt.PQXVersion == "" {
 		var pinned bool
@@ -116,7 +127,10 @@ func runCIInit(c *cli.Context) error {
 		})
 	}
 	out.printf("%s %s\n", action, path)
-	if opt.Sign && action != ci.Unchanged {
+	if opt.SignerCmd != "" && action != ci.Unchanged {
+		out.printf("next: add a step that logs in to your KMS before 'Sign packages' (GitHub: OpenID Connect, id-token: write is set; Azure: a service connection), and create the %s\n",
+			map[string]string{"github": "environment signing (optional variable PQX_TRUSTED_THUMBPRINTS)", "azure": "variable group pqx-signing"}[opt.Provider])
+	} else if opt.Sign && action != ci.Unchanged {
 		switch opt.Provider {
 		case "github":
 			out.printf("next: add the repository secrets PQX_SIGN_PFX_BASE64 (base64 -w0 cert.pfx) and PQX_SIGN_PASSWORD\n")

@@ -15,6 +15,7 @@ package ci
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"path"
 	"regexp"
@@ -37,7 +38,27 @@ const MaxShards = 256
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-var templates = template.Must(template.New("").Delims("[[", "]]").ParseFS(templateFS, "templates/*.tmpl"))
+var templates = template.Must(template.New("").Delims("[[", "]]").Funcs(template.FuncMap{
+	"yamlq": yamlQuote,
+	"shq":   shellQuote,
+}).ParseFS(templateFS, "templates/*.tmpl"))
+
+// yamlQuote returns s as a YAML double-quoted scalar (JSON strings are
+// valid YAML), so no value can change the document's structure.
+func yamlQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// shellQuote returns s as one POSIX shell word.
+func shellQuote(s string) string {
+	if s != "" && shellSafeRE.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+var shellSafeRE = regexp.MustCompile(`^[A-Za-z0-9._/@%+=:,-]+$`)
 
 // Options describe the pipeline to generate.
 type Options struct {
@@ -46,6 +67,13 @@ type Options struct {
 	// Sign adds a job that signs the .pqx packages with the certificate in
 	// the CI secret store and verifies them.
 	Sign bool
+	// SignerCmd, when set, signs with an external signer (HSM or cloud
+	// KMS) instead of a PFX from the secret store: pqx sign --cert-pem
+	// SignerCert --signer-cmd SignerCmd. It implies Sign.
+	SignerCmd string
+	// SignerCert is the signer's certificate (PEM or DER, no private key)
+	// in the repository, relative to its root with forward slashes.
+	SignerCert string
 	// Shards splits the build into that many matrix jobs (pqx build
 	// --shard i/N); 0 or 1 means one build job.
 	Shards int
@@ -126,11 +154,29 @@ func (o *Options) check() error {
 	if o.GoVersion != "" && !goVerRE.MatchString(o.GoVersion) {
 		return fmt.Errorf("--go-version %q: want a version such as 1.26.x", o.GoVersion)
 	}
+	if o.SignerCmd != "" || o.SignerCert != "" {
+		switch {
+		case o.SignerCmd == "" || o.SignerCert == "":
+			return fmt.Errorf("--signer-cmd and --signer-cert go together")
+		case strings.ContainsAny(o.SignerCmd, "\n\r\x00") || len(o.SignerCmd) > 2000:
+			return fmt.Errorf("--signer-cmd: one line of at most 2000 characters")
+		case o.Provider == "github" && strings.Contains(o.SignerCmd, "${{"):
+			return fmt.Errorf("--signer-cmd: ${{ }} expressions are not allowed; read values from environment variables")
+		case !repoPathOK(o.SignerCert):
+			return fmt.Errorf("--signer-cert %q: want a file inside the repository, with forward slashes", o.SignerCert)
+		}
+	}
 	p := o.Project
-	if p == "" || !projectRE.MatchString(p) || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") {
+	if !repoPathOK(p) {
 		return fmt.Errorf("--project %q: want a relative folder inside the repository, with forward slashes (letters, digits, '.', '_', '-', '/')", p)
 	}
 	return nil
+}
+
+// repoPathOK reports whether p is a clean relative path inside the
+// repository made of characters that need no quoting in YAML or shell.
+func repoPathOK(p string) bool {
+	return p != "" && projectRE.MatchString(p) && path.Clean(p) == p && p != ".." && !strings.HasPrefix(p, "../")
 }
 
 // data is what the templates see.
@@ -148,6 +194,9 @@ func Generate(opt Options) (File, error) {
 	}
 	if opt.GoVersion == "" {
 		opt.GoVersion = DefaultGoVersion
+	}
+	if opt.SignerCmd != "" {
+		opt.Sign = true
 	}
 	d := data{Options: opt, Sharded: opt.Shards > 1}
 	if d.Sharded {
@@ -185,8 +234,11 @@ func Generate(opt Options) (File, error) {
 // CommandLine returns the pqx ci init command that reproduces opt.
 func CommandLine(opt Options) string {
 	s := "pqx ci init --provider " + opt.Provider
-	if opt.Sign {
+	if opt.Sign && opt.SignerCmd == "" {
 		s += " --sign"
+	}
+	if opt.SignerCmd != "" {
+		s += " --signer-cmd " + shellQuote(opt.SignerCmd) + " --signer-cert " + opt.SignerCert
 	}
 	if opt.Shards > 1 {
 		s += " --shards " + strconv.Itoa(opt.Shards)

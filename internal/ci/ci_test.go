@@ -29,13 +29,21 @@ func variants() []Options {
 				out = append(out, Options{Provider: p, Sign: sign, Shards: shards, PQXVersion: "v1.2.3", Project: "."})
 			}
 		}
+		out = append(out, Options{Provider: p, Shards: 2, PQXVersion: "v1.2.3", Project: ".",
+			SignerCmd: kmsCmd, SignerCert: "certs/signer.crt"})
 	}
 	return out
 }
 
+// kmsCmd is a signer command as a user might write one, with quotes and
+// environment variables that must reach the shell unchanged.
+const kmsCmd = `kms-sign --key "$KMS_KEY_ID" --digest "$PQX_DIGEST" --label 'pqx release'`
+
 func variantName(o Options) string {
 	s := o.Provider
-	if o.Sign {
+	if o.SignerCmd != "" {
+		s += "-kms"
+	} else if o.Sign {
 		s += "-sign"
 	}
 	if o.Shards > 1 {
@@ -204,7 +212,8 @@ func TestAzureStructure(t *testing.T) {
 					scripts[j.Job] = j.Steps
 					if j.Job == "build" {
 						if o.Shards > 1 {
-							if len(j.Strategy.Matrix) != o.Shards || j.Strategy.Matrix["shard_3"]["SHARD"] != "3" {
+							last := fmt.Sprint(o.Shards)
+							if len(j.Strategy.Matrix) != o.Shards || j.Strategy.Matrix["shard_"+last]["SHARD"] != last {
 								t.Errorf("matrix = %v, want %d legs with SHARD", j.Strategy.Matrix, o.Shards)
 							}
 						} else if j.Strategy.Matrix != nil {
@@ -239,7 +248,7 @@ func TestAzureStructure(t *testing.T) {
 				}
 			}
 			want := []string{"lint", "build"}
-			if o.Sign {
+			if o.Sign || o.SignerCmd != "" {
 				want = append(want, "sign")
 			}
 			if !cmp.Equal(names, want) {
@@ -256,7 +265,7 @@ func TestAzureStructure(t *testing.T) {
 			}
 			has("lint", "pqx lint --format sarif --output")
 			if o.Shards > 1 {
-				has("build", `pqx build --shard "$(SHARD)/3" --out "dist/shard-$(SHARD)"`)
+				has("build", fmt.Sprintf(`pqx build --shard "$(SHARD)/%d" --out "dist/shard-$(SHARD)"`, o.Shards))
 			} else {
 				has("build", `pqx build --out dist "$(PQX_PROJECT)"`)
 			}
@@ -270,7 +279,17 @@ func TestAzureStructure(t *testing.T) {
 			if !published {
 				t.Error("test job does not publish JUnit results even when tests fail")
 			}
-			if o.Sign {
+			if o.SignerCmd != "" {
+				if s := has("sign", `pqx sign --cert-pem certs/signer.crt --signer-cmd "$PQX_SIGNER_CMD"`); s != nil && s.Env["PQX_SIGNER_CMD"] != kmsCmd {
+					t.Errorf("signer command = %q, want %q", s.Env["PQX_SIGNER_CMD"], kmsCmd)
+				}
+				for _, st := range scripts["sign"] {
+					if st.Task == "DownloadSecureFile@1" {
+						t.Error("the external signer variant downloads a PFX")
+					}
+				}
+				has("sign", "pqx verify")
+			} else if o.Sign {
 				if s := has("sign", "pqx sign --cert"); s != nil {
 					if s.Env["PQX_SIGN_PASSWORD"] != "$(PQX_SIGN_PASSWORD)" || strings.Contains(s.Script, "--password ") {
 						t.Errorf("the password must reach pqx through env and --password-env: %+v", s)
@@ -347,6 +366,25 @@ func TestSecretsNeverEchoed(t *testing.T) {
 				t.Errorf("%s contains %q", variantName(o), bad)
 			}
 		}
+		if o.SignerCmd != "" {
+			// The command reaches the shell through an environment
+			// variable, exactly as given, and no secret is referenced.
+			var doc map[string]any
+			if err := yaml.Unmarshal(f.Data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			var envs []string
+			for _, str := range stringsInKey(doc, "PQX_SIGNER_CMD") {
+				envs = append(envs, str)
+			}
+			if len(envs) != 1 || envs[0] != kmsCmd {
+				t.Errorf("%s: PQX_SIGNER_CMD values %q, want [%q]", variantName(o), envs, kmsCmd)
+			}
+			if strings.Contains(s, "secrets.") || strings.Contains(s, "PQX_SIGN_PFX") {
+				t.Errorf("%s references the PFX secrets", variantName(o))
+			}
+			continue
+		}
 		if o.Provider == "github" {
 			// The PFX is written under umask 077 into the runner's temp
 			// folder and removed even when signing fails.
@@ -376,6 +414,11 @@ func TestGenerateOptionErrors(t *testing.T) {
 		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: "a/./b"}, "--project"},
 		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: "a b"}, "--project"},
 		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: "x", GoVersion: "1.26\n"}, "--go-version"},
+		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: ".", SignerCmd: "x"}, "go together"},
+		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: ".", SignerCert: "a.crt"}, "go together"},
+		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: ".", SignerCmd: "a\nb", SignerCert: "a.crt"}, "one line"},
+		{Options{Provider: "github", PQXVersion: "v1.0.0", Project: ".", SignerCmd: "sign ${{ secrets.X }}", SignerCert: "a.crt"}, "expressions"},
+		{Options{Provider: "github", PQXVersion: "v1.0.0", Project: ".", SignerCmd: "sign", SignerCert: "../a.crt"}, "--signer-cert"},
 	} {
 		if _, err := Generate(tc.opt); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Generate(%+v) = %v, want error containing %q", tc.opt, err, tc.want)
@@ -494,4 +537,23 @@ func BenchmarkGenerate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// stringsInKey returns the string values of every mapping key named key.
+func stringsInKey(v any, key string) []string {
+	var out []string
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if str, ok := e.(string); ok && k == key {
+				out = append(out, str)
+			}
+			out = append(out, stringsInKey(e, key)...)
+		}
+	case []any:
+		for _, e := range v {
+			out = append(out, stringsInKey(e, key)...)
+		}
+	}
+	return out
 }
