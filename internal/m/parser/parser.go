@@ -1039,7 +1039,7 @@ func (p *parser) parseRecordType() *ast.RecordType {
 			f.Type = p.parseType()
 		}
 		x.Fields = append(x.Fields, f)
-		if !p.listSeparator(token.RBRACK, "record type") {
+		if !p.listSeparator(token.RBRACK, "record type", x.Lbrack) {
 			break
 		}
 	}
@@ -1050,7 +1050,7 @@ func (p *parser) parseRecordType() *ast.RecordType {
 // listSeparator handles what follows an element of a bracketed list: it
 // consumes ',' and reports true to continue, or reports false at the
 // closer; on anything else it reports an error and resynchronizes.
-func (p *parser) listSeparator(closer token.Kind, what string) bool {
+func (p *parser) listSeparator(closer token.Kind, what string, open token.Pos) bool {
 	switch p.tok {
 	case token.COMMA:
 		p.next()
@@ -1062,7 +1062,13 @@ func (p *parser) listSeparator(closer token.Kind, what string) bool {
 	case closer:
 		return false
 	}
-	p.errorExpected(fmt.Sprintf("',' or '%s' in %s", closer, what))
+	switch p.tok {
+	case token.EOF, token.IN, token.SEMICOLON, token.RPAREN, token.RBRACK, token.RBRACE, token.THEN, token.ELSE, token.OTHERWISE:
+		// The list was left without its closer: point at its start.
+		p.error(fmt.Sprintf("expected ',' or '%s' to close the %s opened at %s, found %s", closer, what, p.lineCol(open), p.describe()))
+	default:
+		p.errorExpected(fmt.Sprintf("',' or '%s' in %s", closer, what))
+	}
 	p.sync(token.COMMA, closer)
 	if p.tok == token.COMMA {
 		p.next()
@@ -1097,7 +1103,7 @@ func (p *parser) parsePrimary() ast.Expr {
 			for p.tok != token.RPAREN && p.tok != token.EOF {
 				arg := p.parseExpr()
 				p.a.exprStack = append(p.a.exprStack, arg)
-				if !p.listSeparator(token.RPAREN, "argument list") {
+				if !p.listSeparator(token.RPAREN, "argument list", lp) {
 					break
 				}
 			}
@@ -1143,7 +1149,7 @@ func (p *parser) parseSelector(x ast.Expr) ast.Expr {
 				fa.Rbrack = p.expectCloser(token.RBRACK, ib, "field selector")
 				pr.Fields = append(pr.Fields, fa)
 			}
-			if !p.listSeparator(token.RBRACK, "projection") {
+			if !p.listSeparator(token.RBRACK, "projection", lb) {
 				break
 			}
 		}
@@ -1253,7 +1259,7 @@ func (p *parser) parseList() ast.Expr {
 			item = &ast.RangeExpr{From: item, DotDot: dd, To: p.parseExpr()}
 		}
 		p.a.exprStack = append(p.a.exprStack, item)
-		if !p.listSeparator(token.RBRACE, "list") {
+		if !p.listSeparator(token.RBRACE, "list", x.Lbrace) {
 			break
 		}
 	}
@@ -1307,7 +1313,7 @@ func (p *parser) parseRecordOrImplicit() ast.Expr {
 			f.Value = p.parseExpr()
 		}
 		p.a.fieldStack = append(p.a.fieldStack, f)
-		if !p.listSeparator(token.RBRACK, "record") {
+		if !p.listSeparator(token.RBRACK, "record", lb) {
 			break
 		}
 	}
