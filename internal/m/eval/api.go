@@ -70,7 +70,16 @@ func (th *Thread) deepForce(v Value, depth int) error {
 	var lazies []*Lazy
 	switch x := v.(type) {
 	case *List:
-		lazies = x.items
+		for i := 0; i < x.Len(); i++ {
+			iv, err := x.force(th, i)
+			if err != nil {
+				return err
+			}
+			if err := th.deepForce(iv, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
 	case *Record:
 		lazies = x.vals
 	case *Table:

@@ -314,6 +314,30 @@ func dupName(names []string) bool {
 }
 
 func (th *Thread) evalList(x *ast.ListExpr, sc *scope) (Value, error) {
+	if len(x.Items) == 1 {
+		if r, ok := x.Items[0].(*ast.RangeExpr); ok {
+			// {a..b} alone needs no lazy items: keep plain values.
+			from, err := th.evalRangeEnd(r.From, sc)
+			if err != nil {
+				return nil, err
+			}
+			to, err := th.evalRangeEnd(r.To, sc)
+			if err != nil {
+				return nil, err
+			}
+			vals := []Value{}
+			if to >= from {
+				if err := th.checkLen(int(math.Min(to-from+1, 1<<40))); err != nil {
+					return nil, err
+				}
+				vals = make([]Value, 0, int(to-from+1))
+				for n := from; n <= to; n++ {
+					vals = append(vals, Num(n))
+				}
+			}
+			return NewList(vals...), nil
+		}
+	}
 	items := make([]*Lazy, 0, len(x.Items))
 	for _, it := range x.Items {
 		if r, ok := it.(*ast.RangeExpr); ok {
@@ -597,7 +621,7 @@ func (th *Thread) evalItemAccess(x *ast.ItemAccess, sc *scope) (Value, error) {
 			}
 			return nil, indexErr(int(n.F))
 		}
-		return th.force(t.items[int(n.F)])
+		return t.force(th, int(n.F))
 	case *Table:
 		switch k := iv.(type) {
 		case Number:

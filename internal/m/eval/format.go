@@ -163,7 +163,7 @@ func (s *serializer) value(v Value, depth int) {
 		w.WriteString("#binary(" + quoteText(base64.StdEncoding.EncodeToString(data)) + ")")
 	case *List:
 		w.WriteByte('{')
-		for i, it := range x.items {
+		for i, it := range x.lz() {
 			if i > 0 {
 				w.WriteString(", ")
 			}

@@ -267,7 +267,7 @@ func makeTable(th *Thread, cols, rows Value) (Value, error) {
 			return nil, NewErrorDetail("Expression.Error",
 				"The specified number of columns doesn't match the number of values in a row.", row)
 		}
-		out[i] = append([]*Lazy(nil), row.items...)
+		out[i] = append([]*Lazy(nil), row.lz()...)
 	}
 	return NewLazyTable(typ, out), nil
 }

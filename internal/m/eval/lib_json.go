@@ -197,7 +197,7 @@ func writeJSON(th *Thread, b *bytes.Buffer, v Value, depth int) error {
 		writeJSONString(b, base64Std(data))
 	case *List:
 		b.WriteByte('[')
-		for i, it := range x.items {
+		for i, it := range x.lz() {
 			if i > 0 {
 				b.WriteByte(',')
 			}

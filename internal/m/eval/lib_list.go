@@ -21,21 +21,21 @@ func init() {
 			if l.Len() == 0 {
 				return a[1], nil
 			}
-			return th.force(l.items[0])
+			return l.force(th, 0)
 		}),
 		builtin("List.Last", "list as list, optional defaultValue as any", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
 			if l.Len() == 0 {
 				return a[1], nil
 			}
-			return th.force(l.items[l.Len()-1])
+			return l.force(th, l.Len()-1)
 		}),
 		builtin("List.Single", "list as list", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
 			if l.Len() != 1 {
 				return nil, NewError("Expression.Error", "There were too many elements in the enumeration to complete the operation.")
 			}
-			return th.force(l.items[0])
+			return l.force(th, 0)
 		}),
 		builtin("List.SingleOrDefault", "list as list, optional default as any", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
@@ -43,7 +43,7 @@ func init() {
 			case 0:
 				return a[1], nil
 			case 1:
-				return th.force(l.items[0])
+				return l.force(th, 0)
 			}
 			return nil, NewError("Expression.Error", "There were too many elements in the enumeration to complete the operation.")
 		}),
@@ -51,8 +51,12 @@ func init() {
 			l, f := a[0].(*List), a[1].(*Function)
 			block := make([]Lazy, l.Len())
 			items := make([]*Lazy, l.Len())
-			for i, it := range l.items {
-				block[i] = Lazy{mapSrc: it, mapFn: f}
+			for i := range block {
+				if l.vals != nil {
+					block[i] = Lazy{v: l.vals[i], mapFn: f}
+				} else {
+					block[i] = Lazy{mapSrc: l.items[i], mapFn: f}
+				}
 				items[i] = &block[i]
 			}
 			return NewLazyList(items), nil
@@ -177,7 +181,7 @@ func init() {
 		}),
 		builtin("List.Accumulate", "list as list, seed as any, accumulator as function", func(th *Thread, a []Value) (Value, error) {
 			acc := a[1]
-			for _, it := range a[0].(*List).items {
+			for _, it := range a[0].(*List).lz() {
 				v, err := th.force(it)
 				if err != nil {
 					return nil, err
@@ -254,7 +258,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return NewLazyList(append([]*Lazy(nil), l.items[n:]...)), nil
+			return NewLazyList(append([]*Lazy(nil), l.lz()[n:]...)), nil
 		}),
 		builtin("List.FirstN", "list as list, countOrCondition as any", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
@@ -262,7 +266,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return NewLazyList(append([]*Lazy(nil), l.items[:n]...)), nil
+			return NewLazyList(append([]*Lazy(nil), l.lz()[:n]...)), nil
 		}),
 		builtin("List.LastN", "list as list, optional countOrCondition as any", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
@@ -274,7 +278,7 @@ func init() {
 				return nil, argRange("countOrCondition")
 			}
 			n = min(n, l.Len())
-			return NewLazyList(append([]*Lazy(nil), l.items[l.Len()-n:]...)), nil
+			return NewLazyList(append([]*Lazy(nil), l.lz()[l.Len()-n:]...)), nil
 		}),
 		builtin("List.Range", "list as list, offset as number, optional count as nullable number", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
@@ -289,12 +293,12 @@ func init() {
 			if count >= 0 {
 				end = min(end, off+count)
 			}
-			return NewLazyList(append([]*Lazy(nil), l.items[off:end]...)), nil
+			return NewLazyList(append([]*Lazy(nil), l.lz()[off:end]...)), nil
 		}),
 		builtin("List.Reverse", "list as list", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
 			items := make([]*Lazy, l.Len())
-			for i, it := range l.items {
+			for i, it := range l.lz() {
 				items[len(items)-1-i] = it
 			}
 			return NewLazyList(items), nil
@@ -308,7 +312,7 @@ func init() {
 			if idx < 0 || idx > l.Len() {
 				return nil, argRange("index")
 			}
-			items := append(append(append([]*Lazy(nil), l.items[:idx]...), a[2].(*List).items...), l.items[idx:]...)
+			items := append(append(append([]*Lazy(nil), l.lz()[:idx]...), a[2].(*List).lz()...), l.lz()[idx:]...)
 			return NewLazyList(items), nil
 		}),
 		builtin("List.Zip", "lists as list", func(th *Thread, a []Value) (Value, error) {
@@ -331,7 +335,7 @@ func init() {
 				row := make([]*Lazy, len(ls))
 				for j, l := range ls {
 					if i < l.Len() {
-						row[j] = l.items[i]
+						row[j] = l.LazyAt(i)
 					} else {
 						row[j] = Eager(NullValue)
 					}
@@ -352,13 +356,11 @@ func init() {
 			if err := th.checkLen(count); err != nil {
 				return nil, err
 			}
-			block := make([]Lazy, count)
-			items := make([]*Lazy, count)
-			for i := range block {
-				block[i] = Lazy{v: Num(start + float64(i)*inc), state: lazyDone}
-				items[i] = &block[i]
+			vals := make([]Value, count)
+			for i := range vals {
+				vals[i] = Num(start + float64(i)*inc)
 			}
-			return NewLazyList(items), nil
+			return NewList(vals...), nil
 		}),
 		builtin("List.Repeat", "list as list, count as number", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
@@ -374,7 +376,7 @@ func init() {
 			}
 			var items []*Lazy
 			for i := 0; i < n; i++ {
-				items = append(items, l.items...)
+				items = append(items, l.lz()...)
 			}
 			return NewLazyList(items), nil
 		}),
@@ -507,8 +509,8 @@ func init() {
 
 func filterList(th *Thread, l *List, f *Function, keep bool) (Value, error) {
 	var out []*Lazy
-	for _, it := range l.items {
-		v, err := th.force(it)
+	for i := 0; i < l.Len(); i++ {
+		v, err := l.force(th, i)
 		if err != nil {
 			return nil, err
 		}
@@ -521,15 +523,15 @@ func filterList(th *Thread, l *List, f *Function, keep bool) (Value, error) {
 			return nil, typeErr(r, "logical")
 		}
 		if b.B == keep {
-			out = append(out, it)
+			out = append(out, l.LazyAt(i))
 		}
 	}
 	return NewLazyList(out), nil
 }
 
 func matches(th *Thread, l *List, f *Function, any bool) (Value, error) {
-	for _, it := range l.items {
-		v, err := th.force(it)
+	for i := 0; i < l.Len(); i++ {
+		v, err := l.force(th, i)
 		if err != nil {
 			return nil, err
 		}
@@ -549,8 +551,8 @@ func matches(th *Thread, l *List, f *Function, any bool) (Value, error) {
 }
 
 func allAny(th *Thread, l *List, any bool) (Value, error) {
-	for _, it := range l.items {
-		v, err := th.force(it)
+	for i := 0; i < l.Len(); i++ {
+		v, err := l.force(th, i)
 		if err != nil {
 			return nil, err
 		}
@@ -603,8 +605,8 @@ func equalBy(th *Thread, x, y, criteria Value) (bool, error) {
 }
 
 func positionOf(th *Thread, l *List, v, criteria Value) (int, error) {
-	for i, it := range l.items {
-		x, err := th.force(it)
+	for i := 0; i < l.Len(); i++ {
+		x, err := l.force(th, i)
 		if err != nil {
 			return -1, err
 		}
@@ -621,8 +623,8 @@ func positionOf(th *Thread, l *List, v, criteria Value) (int, error) {
 
 func removeItems(th *Thread, l, drop *List, criteria Value) (Value, error) {
 	var out []*Lazy
-	for _, it := range l.items {
-		v, err := th.force(it)
+	for k := 0; k < l.Len(); k++ {
+		v, err := l.force(th, k)
 		if err != nil {
 			return nil, err
 		}
@@ -631,7 +633,7 @@ func removeItems(th *Thread, l, drop *List, criteria Value) (Value, error) {
 			return nil, err
 		}
 		if i < 0 {
-			out = append(out, it)
+			out = append(out, l.LazyAt(k))
 		}
 	}
 	return NewLazyList(out), nil
@@ -649,8 +651,8 @@ func countOrCondition(th *Thread, l *List, v Value, def int) (int, error) {
 		return int(math.Min(x.F, float64(l.Len()))), nil
 	case *Function:
 		n := 0
-		for _, it := range l.items {
-			iv, err := th.force(it)
+		for i := 0; i < l.Len(); i++ {
+			iv, err := l.force(th, i)
 			if err != nil {
 				return 0, err
 			}
@@ -686,8 +688,8 @@ func nonNull(th *Thread, l *List) ([]Value, error) {
 // operator for durations.
 func sum(th *Thread, l *List) (Value, error) {
 	total, n := 0.0, 0
-	for i, it := range l.items {
-		v, err := th.force(it)
+	for i := 0; i < l.Len(); i++ {
+		v, err := l.force(th, i)
 		if err != nil {
 			return nil, err
 		}
@@ -698,7 +700,7 @@ func sum(th *Thread, l *List) (Value, error) {
 			n++
 		default:
 			if n == 0 {
-				return fold(th, NewLazyList(l.items[i:]), func(acc, v Value) (Value, error) { return arith(tokADD, acc, v) })
+				return fold(th, NewLazyList(l.lz()[i:]), func(acc, v Value) (Value, error) { return arith(tokADD, acc, v) })
 			}
 			return nil, opErr("+", Num(total), v)
 		}
@@ -711,8 +713,8 @@ func sum(th *Thread, l *List) (Value, error) {
 
 func fold(th *Thread, l *List, f func(acc, v Value) (Value, error)) (Value, error) {
 	var acc Value
-	for _, it := range l.items {
-		v, err := th.force(it)
+	for i := 0; i < l.Len(); i++ {
+		v, err := l.force(th, i)
 		if err != nil {
 			return nil, err
 		}

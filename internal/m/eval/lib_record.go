@@ -245,7 +245,7 @@ func init() {
 			if dupName(names) {
 				return nil, NewError("Expression.Error", "The field names of the record must be unique.")
 			}
-			return NewLazyRecord(names, append([]*Lazy(nil), l.items...)), nil
+			return NewLazyRecord(names, append([]*Lazy(nil), l.lz()...)), nil
 		}),
 		builtin("Record.ToList", "record as record", func(th *Thread, a []Value) (Value, error) {
 			return NewLazyList(append([]*Lazy(nil), a[0].(*Record).vals...)), nil

@@ -1,15 +1,21 @@
 package eval
 
 // List is an M list. Items are lazy: an erroring item fails only when it is
-// accessed.
+// accessed. A list of values known up front (literal results, JSON arrays,
+// List.Numbers) keeps them in vals and has no per-item Lazy; items is the
+// general representation.
 type List struct {
 	items []*Lazy
+	vals  []Value // when non-nil, the items are exactly these values
 	meta  *Record
 }
 
-// NewList returns a list of eager values.
+// NewList returns a list of eager values (vals is not copied).
 func NewList(vals ...Value) *List {
-	return &List{items: eagerLazies(vals)}
+	if vals == nil {
+		vals = []Value{}
+	}
+	return &List{vals: vals}
 }
 
 // NewLazyList returns a list of the given lazy items (not copied).
@@ -29,19 +35,51 @@ func (l *List) WithMeta(m *Record) Value {
 }
 
 // Len returns the number of items.
-func (l *List) Len() int { return len(l.items) }
+func (l *List) Len() int {
+	if l.vals != nil {
+		return len(l.vals)
+	}
+	return len(l.items)
+}
+
+// lz returns the items as lazies. For an eager list it makes new ones on
+// each call rather than caching them, so a list shared between threads is
+// never written to.
+func (l *List) lz() []*Lazy {
+	if l.vals != nil {
+		return eagerLazies(l.vals)
+	}
+	return l.items
+}
 
 // LazyAt returns item i without forcing it.
-func (l *List) LazyAt(i int) *Lazy { return l.items[i] }
+func (l *List) LazyAt(i int) *Lazy {
+	if l.vals != nil {
+		return Eager(l.vals[i])
+	}
+	return l.items[i]
+}
 
 // At forces and returns item i.
-func (l *List) At(th *Thread, i int) (Value, error) { return l.items[i].Force(th) }
+func (l *List) At(th *Thread, i int) (Value, error) { return l.force(th, i) }
 
-// Values forces every item and returns them in order.
+// force returns item i, counting a deferred item against the depth bound.
+func (l *List) force(th *Thread, i int) (Value, error) {
+	if l.vals != nil {
+		return l.vals[i], nil
+	}
+	return th.force(l.items[i])
+}
+
+// Values forces every item and returns them in order. The caller may
+// modify the returned slice.
 func (l *List) Values(th *Thread) ([]Value, error) {
+	if l.vals != nil {
+		return append([]Value(nil), l.vals...), nil
+	}
 	out := make([]Value, len(l.items))
 	for i, it := range l.items {
-		v, err := it.Force(th)
+		v, err := th.force(it)
 		if err != nil {
 			return nil, err
 		}
@@ -52,9 +90,14 @@ func (l *List) Values(th *Thread) ([]Value, error) {
 
 // Concat returns l & o without forcing items.
 func (l *List) Concat(o *List) *List {
-	items := make([]*Lazy, 0, len(l.items)+len(o.items))
-	items = append(items, l.items...)
-	items = append(items, o.items...)
+	if l.vals != nil && o.vals != nil {
+		vals := make([]Value, 0, len(l.vals)+len(o.vals))
+		return &List{vals: append(append(vals, l.vals...), o.vals...)}
+	}
+	a, b := l.lz(), o.lz()
+	items := make([]*Lazy, 0, len(a)+len(b))
+	items = append(items, a...)
+	items = append(items, b...)
 	return &List{items: items}
 }
 

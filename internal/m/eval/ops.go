@@ -454,12 +454,12 @@ func equalDepth(th *Thread, l, r Value, depth int) (bool, error) {
 		if a.Len() != b.Len() {
 			return false, nil
 		}
-		for i := range a.items {
-			x, err := th.force(a.items[i])
+		for i := 0; i < a.Len(); i++ {
+			x, err := a.force(th, i)
 			if err != nil {
 				return false, err
 			}
-			y, err := th.force(b.items[i])
+			y, err := b.force(th, i)
 			if err != nil {
 				return false, err
 			}

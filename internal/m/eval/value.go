@@ -293,9 +293,9 @@ type Lazy struct {
 	fn    func(th *Thread) (Value, error)
 	v     Value // the value, or an errValue holding the memoised error
 	state lazyState
-	// A mapped entry (List.Transform) is mapFn applied to mapSrc; kept as
-	// fields rather than a closure so a million items cost no extra
-	// allocations.
+	// A mapped entry (List.Transform) is mapFn applied to mapSrc (or, for
+	// an eager source item, to v while pending); kept as fields rather than
+	// a closure so a million items cost no extra allocations.
 	mapSrc *Lazy
 	mapFn  *Function
 }
@@ -329,7 +329,11 @@ func (l *Lazy) Force(th *Thread) (Value, error) {
 	var v Value
 	var err error
 	if l.mapFn != nil {
-		v, err = th.force(l.mapSrc)
+		if l.mapSrc != nil {
+			v, err = th.force(l.mapSrc)
+		} else {
+			v = l.v // the source item was an eager value
+		}
 		if err == nil {
 			v, err = call1(th, l.mapFn, v)
 		}
