@@ -17,11 +17,23 @@ race:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# Each fuzz target for FUZZTIME (go test allows one target per run).
+# Every fuzz target for FUZZTIME each (go test runs one target at a time).
+FUZZ_TARGETS = \
+	internal/render:FuzzMText \
+	internal/archive:FuzzRead \
+	internal/opc:FuzzEscapeName internal/opc:FuzzInspect \
+	internal/m/scanner:FuzzScan internal/m/parser:FuzzParse internal/m/printer:FuzzRoundTrip \
+	internal/m/eval:FuzzEval \
+	internal/xmldsig:FuzzCanonicalize internal/xmldsig:FuzzScanner internal/sign:FuzzVerify \
+	internal/mockidp:FuzzAuthorize internal/mockidp:FuzzTokenEndpoint internal/mockidp:FuzzPKCEChecks \
+	internal/mockidp:FuzzAppendJSONString internal/mockcdr:FuzzParseAQL
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzMText$$' -fuzztime $(FUZZTIME) ./internal/render
-	$(GO) test -run '^$$' -fuzz '^FuzzScan' -fuzztime $(FUZZTIME) ./internal/m/scanner
-	$(GO) test -run '^$$' -fuzz '^FuzzParse' -fuzztime $(FUZZTIME) ./internal/m/parser
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$pkg $$fn"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
+	done
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
