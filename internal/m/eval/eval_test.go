@@ -303,6 +303,7 @@ func TestTypes(t *testing.T) {
 		{src: `Type.FunctionParameters(Value.Type((a, optional b) => a))`, want: `[a = type any, b = type any]`},
 		{src: `Value.Is(1, type number)`, want: `true`},
 		{src: `Type.TableKeys(Type.AddTableKey(type table [a = number], {"a"}, true))`, want: `{[Columns = {"a"}, Primary = true]}`},
+		{src: `Type.TableSchema(type table [a = Int64.Type, b = nullable text])`, want: `#table(type table [Name = any, Position = any, TypeName = any, Kind = any, IsNullable = any], {{"a", 0, "Int64.Type", "number", false}, {"b", 1, "Text.Type", "text", true}})`},
 	})
 }
 

@@ -261,6 +261,13 @@ func init() {
 			}
 			return RecordType(false, t.Fields...), nil
 		}),
+		builtin("Type.TableSchema", "tableType as type", func(th *Thread, a []Value) (Value, error) {
+			t := a[0].(*Type)
+			if t.Base != Base(KindTable) {
+				return nil, NewError("Expression.Error", "The type is not a table type.")
+			}
+			return tableSchema(t), nil
+		}),
 		builtin("Type.TableColumn", "tableType as type, column as text", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Type)
 			for _, f := range t.Fields {
@@ -388,6 +395,27 @@ func (th *Thread) evaluateText(src string, env *Record) (Value, error) {
 		return nil, NewError("Expression.Error", "Expression.Evaluate expects an expression document, not a section document.")
 	}
 	return th.evalWithRecord(ed.Expr, env)
+}
+
+// tableSchema describes the columns of a table type, with the columns of
+// Table.Schema that do not depend on a data source.
+func tableSchema(t *Type) *Table {
+	cols := []string{"Name", "Position", "TypeName", "Kind", "IsNullable"}
+	fields := make([]TypeField, len(cols))
+	for i, c := range cols {
+		fields[i] = TypeField{Name: c, Type: Prim(BaseAny)}
+	}
+	rows := make([][]Value, len(t.Fields))
+	for i, f := range t.Fields {
+		ft := orAny(f.Type)
+		kind := ft.Base.String()
+		typeName := titleCase(kind) + ".Type"
+		if ft.Name != "" {
+			typeName = ft.Name
+		}
+		rows[i] = []Value{Str(f.Name), Num(float64(i)), Str(typeName), Str(kind), Bool(ft.IsNullable())}
+	}
+	return NewTable(TableType(fields...), rows)
 }
 
 func removeFields(m *Record, drop []string) *Record {
