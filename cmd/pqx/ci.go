@@ -55,6 +55,7 @@ Exit status: 0 written or unchanged, 1 an edited file was kept, 2 usage error.`,
 			&cli.IntFlag{Name: "shards", Value: 1, Usage: "split the build into `N` parallel matrix jobs (pqx build --shard i/N)"},
 			&cli.BoolFlag{Name: "force", Usage: "overwrite the pipeline file even if it was edited"},
 			&cli.StringFlag{Name: "pqx-version", Usage: "pqx `VERSION` the pipeline installs: a tag (v1.2.3), a commit or latest (default: this pqx's version)"},
+			&cli.StringFlag{Name: "branch", Value: "main", Usage: "`BRANCH` whose pushes run the pipeline and get signed packages"},
 			&cli.StringFlag{Name: "project", Usage: "connector project `FOLDER`, relative to DIR"},
 			&cli.StringFlag{Name: "go-version", Usage: "Go `VERSION` the GitHub workflow sets up to install pqx", Value: ci.DefaultGoVersion},
 			&cli.BoolFlag{Name: "stdout", Usage: "print the pipeline instead of writing it"},
@@ -88,6 +89,7 @@ func runCIInit(c *cli.Context) error {
 		Shards:     c.Int("shards"),
 		PQXVersion: c.String("pqx-version"),
 		Project:    proj,
+		Branch:     c.String("branch"),
 		GoVersion:  c.String("go-version"),
 	}
 	if opt.SignerCert != "" {

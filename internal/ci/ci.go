@@ -83,6 +83,9 @@ type Options struct {
 	// Project is the connector project's folder relative to the repository
 	// root, with forward slashes; "." for the root.
 	Project string
+	// Branch is the branch whose pushes run the pipeline (and, with
+	// signing, produce signed packages); empty means "main".
+	Branch string
 	// GoVersion is the Go version the GitHub workflow sets up; empty means
 	// DefaultGoVersion.
 	GoVersion string
@@ -113,6 +116,7 @@ var (
 	// semverRE also matches Go pseudo-versions, which go install accepts.
 	semverRE  = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
 	commitRE  = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
+	branchRE  = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 	goVerRE   = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9x]+)?$|^stable$`)
 	projectRE = regexp.MustCompile(`^[A-Za-z0-9._][A-Za-z0-9._/-]*$`)
 )
@@ -150,6 +154,9 @@ func (o *Options) check() error {
 	v := o.PQXVersion
 	if v != "latest" && !semverRE.MatchString(v) && !commitRE.MatchString(v) {
 		return fmt.Errorf("--pqx-version %q: want a release tag such as v1.2.3, a commit hash or latest", v)
+	}
+	if o.Branch != "" && (!branchRE.MatchString(o.Branch) || strings.Contains(o.Branch, "..") || strings.HasPrefix(o.Branch, "-")) {
+		return fmt.Errorf("--branch %q: want a branch name (letters, digits, '.', '_', '-', '/')", o.Branch)
 	}
 	if o.GoVersion != "" && !goVerRE.MatchString(o.GoVersion) {
 		return fmt.Errorf("--go-version %q: want a version such as 1.26.x", o.GoVersion)
@@ -198,6 +205,9 @@ func Generate(opt Options) (File, error) {
 	if opt.SignerCmd != "" {
 		opt.Sign = true
 	}
+	if opt.Branch == "" {
+		opt.Branch = "main"
+	}
 	d := data{Options: opt, Sharded: opt.Shards > 1}
 	if d.Sharded {
 		parts := make([]string, opt.Shards)
@@ -242,6 +252,9 @@ func CommandLine(opt Options) string {
 	}
 	if opt.Shards > 1 {
 		s += " --shards " + strconv.Itoa(opt.Shards)
+	}
+	if opt.Branch != "" && opt.Branch != "main" {
+		s += " --branch " + opt.Branch
 	}
 	s += " --pqx-version " + opt.PQXVersion
 	if opt.Project != "." {

@@ -414,6 +414,8 @@ func TestGenerateOptionErrors(t *testing.T) {
 		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: "a/./b"}, "--project"},
 		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: "a b"}, "--project"},
 		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: "x", GoVersion: "1.26\n"}, "--go-version"},
+		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: ".", Branch: "main; x"}, "--branch"},
+		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: ".", Branch: "-x"}, "--branch"},
 		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: ".", SignerCmd: "x"}, "go together"},
 		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: ".", SignerCert: "a.crt"}, "go together"},
 		{Options{Provider: "azure", PQXVersion: "v1.0.0", Project: ".", SignerCmd: "a\nb", SignerCert: "a.crt"}, "one line"},
