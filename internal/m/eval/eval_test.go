@@ -389,6 +389,8 @@ func TestBounds(t *testing.T) {
 		{`List.Count(List.Generate(() => 0, each true, each _ + 1))`, Limits{MaxDepth: 100, MaxSteps: 1e9, MaxListLen: 1000}, "maximum list size"},
 		{`List.Count(List.Generate(() => 0, each true, each _ + 1))`, Limits{MaxDepth: 100, MaxSteps: 5000, MaxListLen: 1e9}, "step limit"},
 		{`{1..100000000}`, Limits{MaxDepth: 100, MaxSteps: 1e9, MaxListLen: 1000}, "maximum list size"},
+		{`Text.Length(Text.Repeat("ab", 1e6))`, Limits{MaxDepth: 100, MaxSteps: 1e9, MaxTextLen: 1000}, "maximum text size"},
+		{`Text.Replace(Text.Repeat("a", 100), "a", Text.Repeat("b", 100))`, Limits{MaxDepth: 100, MaxSteps: 1e9, MaxTextLen: 5000}, "maximum text size"},
 		{`try (let f = (n) => @f(n + 1) in f(0)) otherwise 1`, Limits{MaxDepth: 50, MaxSteps: 1e6, MaxListLen: 1e6}, "maximum call depth"},
 	} {
 		th := NewThread(nil, testHost())

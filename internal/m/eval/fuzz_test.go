@@ -25,7 +25,7 @@ func FuzzEval(f *testing.F) {
 			return
 		}
 		th := NewThread(nil, testHost())
-		th.Limits = Limits{MaxDepth: 200, MaxSteps: 20000, MaxListLen: 10000}
+		th.Limits = Limits{MaxDepth: 200, MaxSteps: 20000, MaxListLen: 10000, MaxTextLen: 100000}
 		v, err := th.EvalSource("fuzz.pq", []byte(src))
 		if err == nil {
 			err = th.DeepForce(v)

@@ -173,11 +173,12 @@ func randomGuid() string {
 type Limits struct {
 	MaxDepth   int   // nested function calls and lazy evaluations
 	MaxSteps   int64 // expression evaluations
-	MaxListLen int   // items in one constructed list, text length in runes/bytes
+	MaxListLen int   // items in one constructed list
+	MaxTextLen int   // bytes in one constructed text or binary
 }
 
 // DefaultLimits are generous enough for real connectors and tests.
-var DefaultLimits = Limits{MaxDepth: 5000, MaxSteps: 500_000_000, MaxListLen: 10_000_000}
+var DefaultLimits = Limits{MaxDepth: 5000, MaxSteps: 500_000_000, MaxListLen: 10_000_000, MaxTextLen: 256 << 20}
 
 // Thread is one evaluation: its host, limits and counters. The zero
 // Thread is not usable; call NewThread.
@@ -259,6 +260,13 @@ func (th *Thread) step() error {
 func (th *Thread) checkLen(n int) error {
 	if th.Limits.MaxListLen > 0 && n > th.Limits.MaxListLen {
 		return fatalf("Evaluation exceeded the maximum list size (%d).", th.Limits.MaxListLen)
+	}
+	return nil
+}
+
+func (th *Thread) checkTextLen(n int) error {
+	if th.Limits.MaxTextLen > 0 && n > th.Limits.MaxTextLen {
+		return fatalf("Evaluation exceeded the maximum text size (%d bytes).", th.Limits.MaxTextLen)
 	}
 	return nil
 }

@@ -173,7 +173,7 @@ func init() {
 					return nil, err
 				}
 				out = append(out, data...)
-				if err := th.checkLen(len(out)); err != nil {
+				if err := th.checkTextLen(len(out)); err != nil {
 					return nil, err
 				}
 			}

@@ -82,7 +82,7 @@ func init() {
 			default:
 				return nil, argRange("compressionType")
 			}
-			limit := int64(th.Limits.MaxListLen)
+			limit := int64(th.Limits.MaxTextLen)
 			if limit <= 0 {
 				limit = MaxResponseBytes
 			}
@@ -91,7 +91,7 @@ func init() {
 				return nil, NewError("DataFormat.Error", "The compressed data is invalid: "+err.Error())
 			}
 			if int64(len(out)) > limit {
-				return nil, fatalf("Evaluation exceeded the maximum list size (%d).", limit)
+				return nil, fatalf("Evaluation exceeded the maximum text size (%d bytes).", limit)
 			}
 			return Bytes(out), nil
 		}),

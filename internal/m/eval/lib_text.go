@@ -79,11 +79,12 @@ func init() {
 			if old == "" {
 				return a[0], nil
 			}
-			out := strings.ReplaceAll(a[0].(Text).S, old, a[2].(Text).S)
-			if err := th.checkLen(len(out)); err != nil {
+			s, repl := a[0].(Text).S, a[2].(Text).S
+			// Check the size before building the result.
+			if err := th.checkTextLen(len(s) + strings.Count(s, old)*(len(repl)-len(old))); err != nil {
 				return nil, err
 			}
-			return Str(out), nil
+			return Str(strings.ReplaceAll(s, old, repl)), nil
 		}),
 		builtin("Text.Combine", "texts as list, optional separator as nullable text", func(th *Thread, a []Value) (Value, error) {
 			vals, err := a[0].(*List).Values(th)
@@ -106,7 +107,7 @@ func init() {
 				}
 			}
 			out := strings.Join(parts, sep)
-			if err := th.checkLen(len(out)); err != nil {
+			if err := th.checkTextLen(len(out)); err != nil {
 				return nil, err
 			}
 			return Str(out), nil
@@ -299,7 +300,7 @@ func init() {
 			if n < 0 {
 				return nil, argRange("count")
 			}
-			if err := th.checkLen(len(s) * n); err != nil {
+			if err := th.checkTextLen(len(s) * n); err != nil {
 				return nil, err
 			}
 			return Str(strings.Repeat(s, n)), nil
@@ -575,7 +576,7 @@ func padFn(start bool) func(th *Thread, a []Value) (Value, error) {
 			return nil, NewError("Expression.Error", "The value isn't a single character.")
 		}
 		s := a[0].(Text).S
-		if err := th.checkLen(n); err != nil {
+		if err := th.checkTextLen(n); err != nil {
 			return nil, err
 		}
 		if l := u16Len(s); l < n {

@@ -197,7 +197,7 @@ func concat(th *Thread, l, r Value) (Value, error) {
 	switch a := l.(type) {
 	case Text:
 		if b, ok := r.(Text); ok {
-			if err := th.checkLen(len(a.S) + len(b.S)); err != nil {
+			if err := th.checkTextLen(len(a.S) + len(b.S)); err != nil {
 				return nil, err
 			}
 			return Str(a.S + b.S), nil

@@ -34,7 +34,7 @@ func TestLibraryRobustness(t *testing.T) {
 		try := func(args []Value) {
 			calls++
 			th := NewThread(nil, testHost())
-			th.Limits = Limits{MaxDepth: 100, MaxSteps: 100000, MaxListLen: 100000}
+			th.Limits = Limits{MaxDepth: 100, MaxSteps: 100000, MaxListLen: 100000, MaxTextLen: 1 << 20}
 			defer func() {
 				if r := recover(); r != nil && !failed[name] {
 					failed[name] = true
