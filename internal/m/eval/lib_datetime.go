@@ -148,6 +148,30 @@ func init() {
 			}
 			return nil, typeErr(a[0], "duration")
 		}),
+		fromText("Date.FromText", "Date.From"),
+		fromText("DateTime.FromText", "DateTime.From"),
+		fromText("DateTimeZone.FromText", "DateTimeZone.From"),
+		fromText("Duration.FromText", "Duration.From"),
+		fromText("Time.FromText", "Time.From"),
+		builtin("Time.From", "value as any, optional culture as nullable text", func(th *Thread, a []Value) (Value, error) {
+			switch x := a[0].(type) {
+			case Null, Time:
+				return x, nil
+			case DateTime:
+				return Time{D: x.T.Sub(x.T.Truncate(24 * time.Hour))}, nil
+			case Number:
+				frac := x.F - math.Floor(x.F)
+				return Time{D: time.Duration(math.Round(frac*86400*1e7)) * 100}, nil
+			case Text:
+				for _, layout := range []string{"15:04:05.9999999", "15:04", "3:04:05 PM", "3:04 PM"} {
+					if t, err := time.Parse(layout, strings.TrimSpace(x.S)); err == nil {
+						return Time{D: t.Sub(t.Truncate(24 * time.Hour))}, nil
+					}
+				}
+				return nil, NewErrorDetail("DataFormat.Error", "We couldn't parse the input provided as a Time value.", x)
+			}
+			return nil, typeErr(a[0], "time")
+		}),
 		durFn("Duration.TotalDays", 24*time.Hour),
 		durFn("Duration.TotalHours", time.Hour),
 		durFn("Duration.TotalMinutes", time.Minute),
@@ -198,6 +222,21 @@ func init() {
 			return arith(tokADD, a[0], Duration{D: time.Duration(n) * 24 * time.Hour})
 		}),
 	)
+}
+
+// fromText declares X.FromText(text, optional options) as X.From on text.
+func fromText(name, from string) *Function {
+	return builtin(name, "text as nullable text, optional options as any", func(th *Thread, a []Value) (Value, error) {
+		if isNull(a[0]) {
+			return NullValue, nil
+		}
+		if t, ok := a[1].(Text); ok {
+			if err := checkCulture(name, t); err != nil {
+				return nil, err
+			}
+		}
+		return library[from].(*Function).Impl(th, []Value{a[0], NullValue})
+	})
 }
 
 func roundFn(name string, f func(float64) float64) *Function {

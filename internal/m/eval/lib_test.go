@@ -323,6 +323,12 @@ func TestLibNumberDate(t *testing.T) {
 		{src: `Date.Year(#datetime(2024, 3, 4, 0, 0, 0))`, want: `2024`},
 		{src: `Date.AddDays(#date(2024, 2, 28), 2)`, want: `#date(2024, 3, 1)`},
 		{src: `Duration.From("1.02:03:04")`, want: `#duration(1, 2, 3, 4)`},
+		{src: `DateTime.FromText("2010-12-31T01:30:25")`, want: `#datetime(2010, 12, 31, 1, 30, 25)`},
+		{src: `DateTimeZone.FromText("2010-12-31T01:30:00-08:00")`, want: `#datetimezone(2010, 12, 31, 1, 30, 0, -8, 0)`},
+		{src: `Date.FromText("2010-12-31")`, want: `#date(2010, 12, 31)`},
+		{src: `Time.FromText("10:12:31")`, want: `#time(10, 12, 31)`},
+		{src: `Time.From(#datetime(2024, 1, 1, 6, 30, 0))`, want: `#time(6, 30, 0)`},
+		{src: `Duration.FromText("2.05:55:20")`, want: `#duration(2, 5, 55, 20)`},
 		{src: `Duration.TotalSeconds(#duration(0, 1, 0, 0))`, want: `3600`},
 		{src: `DateTimeZone.UtcNow() + #duration(0, 0, 0, Number.From("3600"))`, want: `#datetimezone(2024, 5, 6, 8, 8, 9, 0, 0)`},
 	})
