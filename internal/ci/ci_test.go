@@ -464,6 +464,9 @@ func TestSealInspect(t *testing.T) {
 			t.Fatalf("flipping byte %d (%q) went unnoticed", i, data[i])
 		}
 	}
+	if Inspect(bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))) != Pristine {
+		t.Error("a CRLF checkout of an untouched file counts as modified")
+	}
 	if Inspect([]byte("name: mine\n")) != Modified {
 		t.Error("a file without the header must count as modified")
 	}
@@ -496,6 +499,17 @@ func TestWrite(t *testing.T) {
 	}
 	step(f, false, Created)
 	step(f, false, Unchanged)
+	// A CRLF checkout (Git on Windows) is the same file.
+	crlf := bytes.ReplaceAll(f.Data, []byte("\n"), []byte("\r\n"))
+	if err := os.WriteFile(path, crlf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Write(root, f, false); err != nil || got != Unchanged {
+		t.Fatalf("Write over a CRLF copy = %v, %v; want unchanged", got, err)
+	}
+	if data, _ := os.ReadFile(path); !bytes.Equal(data, crlf) {
+		t.Fatal("an unchanged file was rewritten")
+	}
 	// Regenerating with other options replaces a pristine file.
 	opt.Shards = 2
 	f2, _ := Generate(opt)
@@ -558,4 +572,35 @@ func stringsInKey(v any, key string) []string {
 		}
 	}
 	return out
+}
+
+// FuzzSeal: any sealed content inspects as pristine, any change to the
+// sealed bytes (other than line endings) as modified, and Inspect never
+// panics on arbitrary input.
+func FuzzSeal(f *testing.F) {
+	f.Add("pqx ci init", []byte("name: x\n"), 3)
+	f.Add("", []byte(""), 0)
+	f.Add("c", []byte("# pqx-ci-sha256: 00\n"), 1)
+	f.Fuzz(func(t *testing.T, cmd string, body []byte, flip int) {
+		Inspect(body)
+		if bytes.IndexByte(body, '\r') >= 0 || strings.ContainsAny(cmd, "\r") {
+			return
+		}
+		sealed := Seal(cmd, body)
+		if Inspect(sealed) != Pristine {
+			t.Fatalf("sealed content is not pristine:\n%s", sealed)
+		}
+		i := flip % len(sealed)
+		if i < 0 {
+			i = -i
+		}
+		if sealed[i] == '\n' || sealed[i] == '\r' || sealed[i]^1 == '\r' || sealed[i]^1 == '\n' {
+			return
+		}
+		mod := bytes.Clone(sealed)
+		mod[i] ^= 1
+		if Inspect(mod) != Modified {
+			t.Fatalf("byte %d changed but the file is pristine", i)
+		}
+	})
 }

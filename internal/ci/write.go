@@ -59,7 +59,11 @@ func (s State) String() string {
 
 // Inspect tells whether data is a sealed file whose content still matches
 // its recorded hash.
+//
+// Line endings do not count: Git may check the file out with CRLF on
+// Windows (core.autocrlf), which is not an edit.
 func Inspect(data []byte) State {
+	data = lf(data)
 	i := bytes.Index(data, []byte("\n"+hashPrefix))
 	if i < 0 {
 		return Modified
@@ -114,7 +118,7 @@ func Write(root string, f File, force bool) (Action, error) {
 		action = Created
 	case err != nil:
 		return "", err
-	case bytes.Equal(old, f.Data):
+	case bytes.Equal(lf(old), f.Data):
 		return Unchanged, nil
 	case Inspect(old) == Modified && !force:
 		return "", &ModifiedError{Path: target}
@@ -126,4 +130,12 @@ func Write(root string, f File, force bool) (Action, error) {
 		return "", err
 	}
 	return action, nil
+}
+
+// lf turns CRLF line endings into LF.
+func lf(b []byte) []byte {
+	if bytes.IndexByte(b, '\r') < 0 {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
 }
