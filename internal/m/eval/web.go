@@ -284,9 +284,14 @@ func (th *Thread) applyCredential(req *http.Request, o *webOptions, anonymous bo
 		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.Username+":"+c.Password)))
 	case "Key":
 		if o.apiKeyName != "" {
-			q := req.URL.Query()
-			q.Set(o.apiKeyName, c.Key)
-			req.URL.RawQuery = q.Encode()
+			// Append rather than re-encode, so the connector's parameter
+			// order and escaping stay as built.
+			kv := escapeData(o.apiKeyName) + "=" + escapeData(c.Key)
+			if req.URL.RawQuery == "" {
+				req.URL.RawQuery = kv
+			} else {
+				req.URL.RawQuery += "&" + kv
+			}
 			return
 		}
 		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(":"+c.Key)))

@@ -280,6 +280,7 @@ func TestWebContentsCredentials(t *testing.T) {
 		{&Credential{AuthenticationKind: "Key", Key: "k"}, false, "[]", `"Basic Oms=|"`},
 		{&Credential{AuthenticationKind: "Key", Key: "k"}, false, `[ManualCredentials = true, Headers = [#"X-Key" = "k"]]`, `"|"`},
 		{&Credential{AuthenticationKind: "Key", Key: "k"}, false, `[ApiKeyName = "api_key"]`, `"|api_key=k"`},
+		{&Credential{AuthenticationKind: "Key", Key: "k+1"}, false, `[ApiKeyName = "api_key", Query = [z = "1", a = "2"]]`, `"|z=1&a=2&api_key=k%2B1"`},
 		{&Credential{AuthenticationKind: "OAuth", AccessToken: "T1"}, false, `[Headers = [Authorization = "Custom x"]]`, `"Custom x|"`},
 		{nil, false, `[CredentialQuery = [token = "s"]]`, `"|token=s"`},
 	} {
