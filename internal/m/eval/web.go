@@ -280,8 +280,10 @@ func (th *Thread) applyCredential(req *http.Request, o *webOptions, anonymous bo
 		if c.AccessToken != "" {
 			req.Header.Set("Authorization", "Bearer "+c.AccessToken)
 		}
-	case "UsernamePassword", "Windows":
+	case "UsernamePassword":
 		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.Username+":"+c.Password)))
+		// Windows (Negotiate/NTLM) is not modelled: such requests go out
+		// without credentials rather than with a wrong scheme.
 	case "Key":
 		if o.apiKeyName != "" {
 			// Append rather than re-encode, so the connector's parameter
