@@ -1349,10 +1349,7 @@ func tableTransformColumnTypes(th *Thread, a []Value) (Value, error) {
 			return nil, err
 		}
 		convs[j] = conv
-		fields[j].Type = ty.AsNullable()
-		if ty.Name == "" {
-			fields[j].Type = ty
-		}
+		fields[j].Type = ty
 	}
 	return t.mapCells(fields, func(j int, cell *Lazy) *Lazy {
 		if convs[j] == nil {
@@ -2024,7 +2021,7 @@ func tableExpandRecordColumn(th *Thread, a []Value) (Value, error) {
 			})
 		}
 		return [][]*Lazy{parts}, nil
-	}), nil
+	}).checked()
 }
 
 func tableExpandTableColumn(th *Thread, a []Value) (Value, error) {
