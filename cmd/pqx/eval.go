@@ -45,6 +45,12 @@ writes one JSON object per line to stdout in the same order:
 {"value": "<M serialization>"} or {"error": {"reason": "...", "message": "..."}}.
 A failing expression never stops the rest; the exit status is 0.
 
+--in-section evaluates the expression as if it were a member of the connector's
+section, so private members are visible by name (a debugging aid; Power Query
+shows queries only the shared members):
+
+    pqx eval -e connector/ --in-section 'StartLogin("https://cdr", "state", null)'
+
 Web.Contents is refused unless --allow-network is given. A credential for
 Extension.CurrentCredential and Web.Contents can be given with --credential in
 PQTest's credential-template JSON shape.
@@ -55,6 +61,7 @@ Reason: Message with its M call frames), 2 usage error or unreadable input.`,
 			&cli.StringFlag{Name: "extension", Aliases: []string{"e"}, Usage: "connector `DIR` or .mez/.pqx package to load"},
 			&cli.StringFlag{Name: "query", Aliases: []string{"q"}, Usage: "evaluate the query `FILE` (.query.pq) instead of an argument"},
 			&cli.BoolFlag{Name: "batch", Usage: "read JSON-string expressions from stdin, one per line; write JSON results"},
+			&cli.BoolFlag{Name: "in-section", Usage: "with -e: evaluate inside the connector's section, so non-shared members (StartLogin, helpers) are visible"},
 			&cli.BoolFlag{Name: "allow-network", Usage: "let Web.Contents make real HTTP requests"},
 			&cli.StringFlag{Name: "credential", Usage: "credential JSON `FILE` (PQTest template shape) for the data source"},
 			&cli.Int64Flag{Name: "max-steps", Value: eval.DefaultLimits.MaxSteps, Usage: "abort after this many evaluation steps"},
@@ -68,9 +75,10 @@ Reason: Message with its M call frames), 2 usage error or unreadable input.`,
 
 // evalSession holds what every expression of one invocation shares.
 type evalSession struct {
-	env    *eval.Environment
-	host   *eval.Host
-	limits eval.Limits
+	env     *eval.Environment
+	host    *eval.Host
+	limits  eval.Limits
+	section *eval.Section // set with --in-section
 }
 
 func newEvalSession(c *cli.Context) (*evalSession, error) {
@@ -104,6 +112,11 @@ func newEvalSession(c *cli.Context) (*evalSession, error) {
 			return nil, usagef("eval: %v", err)
 		}
 		s.host.DataSourceKind = extpkg.Kind(sec)
+		if c.Bool("in-section") {
+			s.section = sec
+		}
+	} else if c.Bool("in-section") {
+		return nil, usagef("eval: --in-section needs a connector (-e)")
 	}
 	return s, nil
 }
@@ -152,7 +165,13 @@ func (s *evalSession) thread(c *cli.Context) (*eval.Thread, func()) {
 func (s *evalSession) evaluate(c *cli.Context, name string, src []byte) (string, error) {
 	th, cancel := s.thread(c)
 	defer cancel()
-	v, err := th.EvalSource(name, src)
+	var v eval.Value
+	var err error
+	if s.section != nil {
+		v, err = th.EvalInSection(s.section, name, src)
+	} else {
+		v, err = th.EvalSource(name, src)
+	}
 	if err == nil {
 		err = th.DeepForce(v)
 	}

@@ -36,6 +36,22 @@ func (th *Thread) EvalSource(filename string, src []byte) (Value, error) {
 	return nil, fmt.Errorf("%s: unknown document", filename)
 }
 
+// EvalInSection parses an expression document and evaluates it as if it
+// were a member of section s: every member, shared or not, is visible by
+// name. It is a debugging aid (pqx eval --in-section); Power Query itself
+// only exposes shared members to queries.
+func (th *Thread) EvalInSection(s *Section, filename string, src []byte) (Value, error) {
+	doc, err := parser.ParseFile(th.fset, filename, src, 0)
+	if err != nil {
+		return nil, err
+	}
+	d, ok := doc.(*ast.ExpressionDocument)
+	if !ok {
+		return nil, fmt.Errorf("%s: expected an expression, not a section document", filename)
+	}
+	return th.eval(d.Expr, s.scope)
+}
+
 // LoadSectionSource parses a section document and loads it into the
 // thread's environment.
 func (th *Thread) LoadSectionSource(filename string, src []byte) (*Section, error) {

@@ -62,6 +62,8 @@ type Section struct {
 	Shared []string
 	// Doc is the parsed document.
 	Doc *ast.SectionDocument
+
+	scope *scope // the members' scope, for evaluating inside the section
 }
 
 // NewEnvironment returns an environment with only the standard library.
@@ -164,6 +166,7 @@ func (e *Environment) LoadSection(th *Thread, doc *ast.SectionDocument) (*Sectio
 	}
 	// Members see each other, themselves included (recursion without @).
 	sc.names, sc.vals = names, vals
+	s.scope = sc
 	s.Members = NewLazyRecord(names, vals)
 	e.sections = append(e.sections, s)
 	e.sharedR = nil

@@ -367,6 +367,10 @@ Demo.Publish = [Beta = true, ButtonText = {"Demo", "Help"}];
 			t.Errorf("%s: got %s want %s", c.src, got, c.want)
 		}
 	}
+	// Inside the section, private members are visible by name.
+	if v, err := th.EvalInSection(s, "in.pq", []byte(`Helper(2) + Base`)); err != nil || Serialize(th, v) != "103" {
+		t.Errorf("EvalInSection: %v %v", v, err)
+	}
 	// A second section sharing the same name errors only on access.
 	if _, err := th.LoadSectionSource("other.pq", []byte(`section Other; shared Demo.Guid = 1; shared Fine = 2;`)); err != nil {
 		t.Fatal(err)
