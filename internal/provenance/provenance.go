@@ -191,6 +191,16 @@ func New(builder Builder, inputs ...[]Input) (*Provenance, error) {
 	return p, nil
 }
 
+// Lookup returns the input named name (as recorded: project-relative with
+// forward slashes, e.g. "tenants/acme.yaml").
+func (p *Provenance) Lookup(name string) (Input, bool) {
+	i := sort.Search(len(p.Inputs), func(i int) bool { return p.Inputs[i].Name >= name })
+	if i < len(p.Inputs) && p.Inputs[i].Name == name {
+		return p.Inputs[i], true
+	}
+	return Input{}, false
+}
+
 // DigestInputs returns one SHA-256 over sorted inputs, in the form of a
 // sha256sum listing ("<hex>  <name>\n" per file), so that it can be
 // recomputed with standard tools.

@@ -205,6 +205,12 @@ func TestNewSortsAndRejectsConflicts(t *testing.T) {
 	if len(p.Inputs) != 2 || p.Inputs[0].Name != "a.txt" {
 		t.Errorf("inputs = %+v", p.Inputs)
 	}
+	if in, ok := p.Lookup("b.txt"); !ok || in != a {
+		t.Errorf("Lookup(b.txt) = %+v, %v", in, ok)
+	}
+	if _, ok := p.Lookup("c.txt"); ok {
+		t.Error("Lookup(c.txt) found something")
+	}
 	// The digest is that of a sha256sum listing.
 	if want := provenance.DigestInputs(p.Inputs); p.InputsSHA256 != want || len(want) != 64 {
 		t.Errorf("digest %q", p.InputsSHA256)
@@ -237,17 +243,13 @@ func buildWithProvenance(t *testing.T, out string) (manifest []byte, sboms map[s
 	if err != nil {
 		t.Fatal(err)
 	}
-	tenantFiles := map[string]provenance.Input{}
-	for _, in := range prov.Inputs {
-		tenantFiles[in.Name] = in
-	}
 	sboms = map[string][]byte{}
 	for _, tb := range m.Tenants {
 		in := provenance.TenantBuild{
 			Connector: m.Connector, ConnectorVersion: m.Version,
 			Tenant: tb.Tenant, Kind: tb.Kind, Builder: builder,
-			TenantFile: tenantFiles[project.TenantsDir+"/"+tb.Tenant+".yaml"],
 		}
+		in.TenantFile, _ = prov.Lookup(project.TenantsDir + "/" + tb.Tenant + ".yaml")
 		for _, o := range tb.Outputs {
 			in.Artifacts = append(in.Artifacts, provenance.Artifact{Format: o.Format, Path: o.Path, Size: o.Size, SHA256: o.SHA256})
 			if o.Format == "pqx" {
@@ -312,6 +314,17 @@ func TestSBOMListsEveryPart(t *testing.T) {
 		}
 		if bom.Metadata == nil || bom.Metadata.Component == nil || bom.Metadata.Component.Name != tb.Kind || bom.Metadata.Component.Version != "1.0.0" {
 			t.Fatalf("%s: metadata component %+v", tb.Tenant, bom.Metadata)
+		}
+		props := map[string]string{}
+		for _, pr := range *bom.Metadata.Component.Properties {
+			props[pr.Name] = pr.Value
+		}
+		tf, _ := fs.ReadFile(connector.FS, project.TenantsDir+"/"+tb.Tenant+".yaml")
+		if want := provenance.HashInput("", tf).SHA256; props["pqx:tenant-file:sha256"] != want || props["pqx:tenant"] != tb.Tenant {
+			t.Errorf("%s: properties %v, want the tenant file's sha256 %s", tb.Tenant, props, want)
+		}
+		if !strings.HasSuffix(props["pqx:artifact:pqx"], ".pqx") || len(props["pqx:artifact:mez:sha256"]) != 64 {
+			t.Errorf("%s: artifact properties %v", tb.Tenant, props)
 		}
 		if bom.Metadata.Timestamp != "" {
 			t.Errorf("%s: timestamp %q breaks reproducibility", tb.Tenant, bom.Metadata.Timestamp)
