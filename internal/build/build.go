@@ -31,8 +31,10 @@ import (
 	"github.com/pqxdev/pqx/internal/mez"
 	"github.com/pqxdev/pqx/internal/opc"
 	"github.com/pqxdev/pqx/internal/project"
+	"github.com/pqxdev/pqx/internal/provenance"
 	"github.com/pqxdev/pqx/internal/render"
 	"github.com/pqxdev/pqx/internal/sign"
+	"github.com/pqxdev/pqx/templates"
 )
 
 // Formats are the package formats a build can write.
@@ -70,7 +72,8 @@ type Options struct {
 	Signer      sign.Signer
 	SignOptions sign.Options
 
-	cache *mez.DeflateCache // shared by the tenants of one Run
+	cache   *mez.DeflateCache // shared by the tenants of one Run
+	builder provenance.Builder
 }
 
 // Manifest describes a build's outputs. It holds no timestamps, so two
@@ -81,6 +84,9 @@ type Manifest struct {
 	Version    string         `json:"version"`
 	Shard      string         `json:"shard,omitempty"`
 	Tenants    []*TenantBuild `json:"tenants"`
+	// Provenance records the pqx that built, its modules and the digests
+	// of every input file.
+	Provenance *provenance.Provenance `json:"provenance,omitempty"`
 }
 
 // TenantBuild is one tenant's entry in the manifest.
@@ -211,6 +217,14 @@ func Run(ctx context.Context, p *project.Project, opt Options) (*Manifest, error
 	}
 	opt.cache = new(mez.DeflateCache)
 	m := &Manifest{PQXVersion: opt.Version, Connector: p.Connector.Name, Version: p.Connector.Version}
+	opt.builder = provenance.CurrentBuilder(opt.Version)
+	inputs, err := provenance.ProjectInputs(p, templates.FS)
+	if err != nil {
+		return nil, err
+	}
+	if m.Provenance, err = provenance.New(opt.builder, inputs); err != nil {
+		return nil, err
+	}
 	if opt.Shards > 0 {
 		m.Shard = fmt.Sprintf("%d/%d", opt.Shard, opt.Shards)
 	}
@@ -230,7 +244,7 @@ func Run(ctx context.Context, p *project.Project, opt Options) (*Manifest, error
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := buildTenant(r, t, formats, &opt, tb); err != nil {
+			if err := buildTenant(r, t, formats, &opt, m, tb); err != nil {
 				tb.Error = err.Error()
 			}
 			m.Tenants[i] = tb
@@ -295,7 +309,7 @@ func Package(r *render.Renderer, t *project.Tenant, formats []string, opt *Optio
 	return res, out, nil
 }
 
-func buildTenant(r *render.Renderer, t *project.Tenant, formats []string, opt *Options, tb *TenantBuild) error {
+func buildTenant(r *render.Renderer, t *project.Tenant, formats []string, opt *Options, m *Manifest, tb *TenantBuild) error {
 	res, pkgs, err := Package(r, t, formats, opt)
 	if err != nil {
 		return err
@@ -323,7 +337,39 @@ func buildTenant(r *render.Renderer, t *project.Tenant, formats []string, opt *O
 		}
 		o.Path, o.Size, o.SHA256 = t.ID+"/"+name, len(data), sum(data)
 		tb.Outputs = append(tb.Outputs, o)
+		pkgs[format] = data
 	}
+	return writeSBOM(res, t, pkgs, opt, m, tb, dir)
+}
+
+// writeSBOM writes the tenant's CycloneDX SBOM (every package part with its
+// hash) next to its packages and lists it among the outputs.
+func writeSBOM(res *render.Result, t *project.Tenant, pkgs map[string][]byte, opt *Options, m *Manifest, tb *TenantBuild, dir string) error {
+	in := provenance.TenantBuild{
+		Connector: m.Connector, ConnectorVersion: m.Version,
+		Tenant: t.ID, Kind: res.Kind, Builder: opt.builder,
+	}
+	in.TenantFile, _ = m.Provenance.Lookup(t.Path)
+	data := pkgs["pqx"]
+	if data == nil {
+		data = pkgs["mez"]
+	}
+	var err error
+	if in.Parts, err = provenance.ZipParts(data); err != nil {
+		return fmt.Errorf("sbom: %w", err)
+	}
+	for _, o := range tb.Outputs {
+		in.Artifacts = append(in.Artifacts, provenance.Artifact{Format: o.Format, Path: o.Path, Size: o.Size, SHA256: o.SHA256})
+	}
+	sbom, err := provenance.SBOM(in)
+	if err != nil {
+		return fmt.Errorf("sbom: %w", err)
+	}
+	name := res.Kind + provenance.SBOMSuffix
+	if err := atomicfile.WriteFile(filepath.Join(dir, name), sbom, 0o644); err != nil {
+		return err
+	}
+	tb.Outputs = append(tb.Outputs, Output{Format: "sbom", Path: t.ID + "/" + name, Size: len(sbom), SHA256: sum(sbom)})
 	return nil
 }
 

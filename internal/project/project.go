@@ -103,8 +103,10 @@ type Tenant struct {
 	// Auth says how the connector authenticates.
 	Auth Auth `yaml:"auth" json:"auth"`
 
-	// File is the tenant file's path as shown in messages.
+	// File is the tenant file's path as shown in messages; Path is its
+	// path inside the project (tenants/x.yaml).
 	File string `yaml:"-" json:"file"`
+	Path string `yaml:"-" json:"-"`
 	doc  *yamlDoc
 }
 

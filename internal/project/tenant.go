@@ -30,7 +30,7 @@ func (p *Project) loadTenant(name string) (*Tenant, ErrorList) {
 	if err != nil {
 		return nil, ErrorList{{Pos: Pos{File: display}, Msg: unwrapPathError(err).Error()}}
 	}
-	t := &Tenant{File: display}
+	t := &Tenant{File: display, Path: name}
 	doc, errs := decodeYAML(display, data, t)
 	t.doc = doc
 	if len(errs) > 0 {
