@@ -300,3 +300,84 @@ func authParam(a *project.Auth, key string) string {
 	}
 	return ""
 }
+
+// PackageOptions configure TestPackage.
+type PackageOptions struct {
+	// IDPProfile is the mock IDP profile (mockidp.Profiles()).
+	IDPProfile string
+	// CDRProfile is the mock CDR profile; "" means ehrbase.
+	CDRProfile string
+	// Routes map the connector's hard-coded URL prefixes to "idp" or "cdr".
+	// An idp route keeps the path below the origin (mock IDP profiles serve
+	// the real IDPs' paths); a cdr route's prefix is the openEHR API root.
+	Routes map[string]string
+	// Username and Password for UsernamePassword connectors; "" means the
+	// mock CDR's test user.
+	Username, Password string
+	// Queries as in Options.
+	Queries         []string
+	ParallelRefresh int
+}
+
+// TestPackage runs the host scenarios for a connector pqx did not build (a
+// .mez/.pqx package or a connector folder): the mock IDP registers the
+// client_id and redirect URI it sees at /authorize, and the routes send the
+// connector's hard-coded URLs to the mocks.
+func TestPackage(ctx context.Context, path string, opt PackageOptions) (*Result, error) {
+	start := time.Now()
+	c, err := LoadConnector(path)
+	if err != nil {
+		return nil, err
+	}
+	clk := mockidp.NewClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	env := &tenantEnv{}
+	defer env.close()
+	env.idp, err = mockidp.New(mockidp.Config{Profile: opt.IDPProfile, Clock: clk, AutoRegister: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := env.idp.Start("127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	var routes []Route
+	for prefix, to := range opt.Routes {
+		u, err := url.Parse(prefix)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("route %q: prefix is not an absolute URL", prefix)
+		}
+		switch to {
+		case "idp":
+			routes = append(routes, Route{Prefix: prefix, Target: env.idp.URL() + strings.TrimSuffix(u.Path, "/"), Name: "idp"})
+		case "cdr":
+			if env.cdr == nil {
+				off := false
+				env.cdr, err = mockcdr.New(mockcdr.Config{
+					Profile: cmpOr(opt.CDRProfile, "ehrbase"), Clock: clk.Now,
+					Auth: mockcdr.AuthConfig{Mode: mockcdr.AuthBoth, JWKSURL: env.idp.Endpoints().JWKS, RoleRule: &off},
+				})
+				if err != nil {
+					return nil, err
+				}
+				if err := env.cdr.Start(); err != nil {
+					return nil, err
+				}
+			}
+			routes = append(routes, Route{Prefix: prefix, Target: env.cdr.BaseURL(), Name: "cdr"})
+		default:
+			return nil, fmt.Errorf("route %q: target %q must be idp or cdr", prefix, to)
+		}
+	}
+	router, err := NewRouter(nil, routes...)
+	if err != nil {
+		return nil, err
+	}
+	env.opt.Router = router
+	res := Run(ctx, c, Options{
+		Router: router, Clock: clk, IDP: env.idp,
+		Username: cmpOr(opt.Username, cdrUser), Password: cmpOr(opt.Password, cdrPassword),
+		Queries: opt.Queries, ParallelRefresh: opt.ParallelRefresh,
+	})
+	res.Name = path
+	res.Duration = time.Since(start)
+	return res, nil
+}

@@ -1,0 +1,170 @@
+package host
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// WriteText prints results for people: one line per tenant and per step
+// with its status and time; details with verbose; for a failed tenant the
+// M error with its position and the mock IDP's journal.
+func WriteText(w io.Writer, results []*Result, verbose bool) {
+	failed := 0
+	for _, r := range results {
+		status := "ok"
+		if r.Failed() {
+			status = "FAIL"
+			failed++
+		}
+		fmt.Fprintf(w, "%-4s %s (%s)\n", status, r.Name, ms(r.Duration))
+		for _, s := range r.Steps {
+			mark := map[string]string{StatusOK: "ok", StatusFail: "FAIL", StatusSkip: "skip"}[s.Status]
+			line := fmt.Sprintf("  %-4s %-42s %9s", mark, s.Name, ms(s.Duration))
+			if (verbose || s.Status == StatusSkip) && s.Detail != "" {
+				line += "  " + s.Detail
+			}
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+			if s.Error != "" {
+				fmt.Fprintln(w, indentText(s.Error, "         "))
+			}
+		}
+		if r.Parallel != nil && verbose {
+			p := r.Parallel
+			fmt.Fprintf(w, "       parallel refresh: %d requests, %d succeeded, %d failed, login again: %v\n", p.Requests, p.Succeeded, p.Failed, p.LoginAgain)
+		}
+		if r.Failed() && len(r.Journal) > 0 {
+			fmt.Fprintf(w, "       IDP journal (%d requests):\n", len(r.Journal))
+			for _, e := range r.Journal {
+				line := fmt.Sprintf("%s %s %d %s", e.Endpoint, e.Method, e.Status, e.Reason)
+				if e.GrantType != "" {
+					line += " grant_type=" + e.GrantType
+				}
+				if e.Error != "" {
+					line += " error=" + e.Error
+				}
+				if e.Hint != "" {
+					line += ": " + e.Hint
+				}
+				fmt.Fprintln(w, "         "+line)
+			}
+		}
+	}
+	fmt.Fprintf(w, "%d tenant(s), %d failed\n", len(results), failed)
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+}
+
+func indentText(s, prefix string) string {
+	return prefix + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}
+
+// WriteJSON writes the results as one JSON document.
+func WriteJSON(w io.Writer, results []*Result) error {
+	failed := 0
+	for _, r := range results {
+		if r.Failed() {
+			failed++
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(struct {
+		Tenants int       `json:"tenants"`
+		Failed  int       `json:"failed"`
+		Results []*Result `json:"results"`
+	}{len(results), failed, results})
+}
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+	Out      string      `xml:"system-out,omitempty"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// WriteJUnit writes the results as JUnit XML: a testsuite per tenant and a
+// testcase per step, the IDP journal of a failed tenant in system-out.
+func WriteJUnit(w io.Writer, results []*Result) error {
+	out := junitSuites{Name: "pqx test"}
+	var total time.Duration
+	for _, r := range results {
+		s := junitSuite{Name: r.Name, Time: secs(r.Duration)}
+		total += r.Duration
+		for _, st := range r.Steps {
+			c := junitCase{Name: st.Name, Classname: "pqx.test." + r.Name, Time: secs(st.Duration)}
+			switch st.Status {
+			case StatusFail:
+				first, _, _ := strings.Cut(st.Error, "\n")
+				c.Failure = &junitFailure{Message: first, Type: "fail", Text: st.Error}
+				s.Failures++
+			case StatusSkip:
+				c.Skipped = &junitSkipped{Message: st.Detail}
+				s.Skipped++
+			}
+			s.Cases = append(s.Cases, c)
+			s.Tests++
+		}
+		if r.Failed() && len(r.Journal) > 0 {
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			for _, e := range r.Journal {
+				enc.Encode(e)
+			}
+			s.Out = b.String()
+		}
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Suites = append(out.Suites, s)
+	}
+	out.Time = secs(total)
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
