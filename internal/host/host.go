@@ -22,6 +22,8 @@ type Connector struct {
 	Ext *extpkg.Extension
 	// Kind is the data source kind the section declares.
 	Kind string
+	// Shared lists the section's shared member names.
+	Shared []string
 }
 
 // LoadConnector reads a connector directory or a built .mez/.pqx package.
@@ -61,7 +63,7 @@ func newConnector(x *extpkg.Extension) (*Connector, error) {
 	if kind == "" {
 		return nil, fmt.Errorf("%s: no member has a DataSource.Kind attribute", x.SectionFile)
 	}
-	return &Connector{Ext: x, Kind: kind}, nil
+	return &Connector{Ext: x, Kind: kind, Shared: s.Shared}, nil
 }
 
 // Options configure a Run.

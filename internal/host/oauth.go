@@ -50,9 +50,9 @@ func (s *session) runOAuth() {
 	if !ok {
 		return
 	}
-	if !s.checkLoginURI(lg, s.opt.State) {
-		return
-	}
+	// The dance goes on after a failed check, so the report also shows what
+	// the IDP and FinishLogin make of the request.
+	s.checkLoginURI(lg, s.opt.State)
 	var cb string
 	if !s.step("authorize (headless browser)", func(st *Step) error {
 		var err error
@@ -87,7 +87,10 @@ func (s *session) runOAuth() {
 	var fresh *token
 	if refresh {
 		fresh, ok = s.refresh("Refresh", tok)
-		if ok && fresh != nil {
+		if !ok {
+			fresh = nil
+		}
+		if fresh != nil {
 			s.testConnection("TestConnection (refreshed token)", fresh.credential())
 			// The next scheduled refresh uses whatever the credential now
 			// holds; a dropped rotated token shows up here at the latest.
@@ -559,7 +562,7 @@ func (s *session) errorCallback(name string, outcome mockidp.AuthorizeOutcome, w
 		tokenCalls := len(s.opt.IDP.Journal().Filter(func(e *mockidp.Entry) bool { return e.Seq > mark && e.Endpoint == "token" }))
 		if err == nil {
 			if _, terr := s.toToken("FinishLogin", v); terr == nil {
-				return fmt.Errorf("FinishLogin returned a credential for the callback %s", redactQuery(cb)+"?"+safeQuery(cb))
+				return fmt.Errorf("FinishLogin returned a credential for the callback ?%s", safeQuery(cb))
 			}
 			return fmt.Errorf("FinishLogin returned a value instead of raising an error for the callback ?%s", safeQuery(cb))
 		}
@@ -584,9 +587,9 @@ func safeQuery(raw string) string {
 	}
 	q := u.Query()
 	if q.Has("code") {
-		q.Set("code", "…")
+		q.Set("code", "CODE")
 	}
-	return q.Encode()
+	return strings.Replace(q.Encode(), "code=CODE", "code=…", 1)
 }
 
 func (s *session) quietStartLogin(state string) (*login, error) {

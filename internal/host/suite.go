@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -97,7 +98,11 @@ func TestTenant(ctx context.Context, r *render.Renderer, t *project.Tenant, opt 
 	defer env.close()
 	o := env.opt
 	o.ParallelRefresh = opt.ParallelRefresh
-	o.Queries = []string{fmt.Sprintf("%s.Query(%s)", c.Kind, mustMText(mockcdr.FixtureAQL("Q1")))}
+	// The AQL query function of pqx's connector template, when the
+	// section has it.
+	if slices.Contains(c.Shared, c.Kind+".Query") {
+		o.Queries = []string{fmt.Sprintf("%s.Query(%s)", c.Kind, mustMText(mockcdr.FixtureAQL("Q1")))}
+	}
 	out := Run(ctx, c, o)
 	out.Name = t.ID
 	build := Step{Name: "build", Status: StatusOK, Duration: time.Since(start) - out.Duration, Detail: res.Section + ", mocks: " + env.describe()}
