@@ -140,4 +140,3 @@ func runTest(c *cli.Context) error {
 	}
 	return nil
 }
-
