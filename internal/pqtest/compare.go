@@ -52,8 +52,10 @@ func diffValues(opt *Options, expected, actual string) string {
 	if re, ok := reserialize(opt, exp); ok {
 		exp = re
 	}
-	a := strings.Split(Pretty(exp), "\n")
-	b := strings.Split(Pretty(actual), "\n")
+	// The outermost value is always broken up so both sides align even
+	// when one of them is short.
+	a := strings.Split(pretty(exp, true), "\n")
+	b := strings.Split(pretty(actual, true), "\n")
 	return lineDiff(a, b)
 }
 
@@ -61,16 +63,18 @@ func diffValues(opt *Options, expected, actual string) string {
 // list, field of a record and row of a table that does not fit in 100
 // columns goes on its own line, indented by nesting depth. It works on the
 // text, so it also formats outputs that cannot be evaluated.
-func Pretty(s string) string {
+func Pretty(s string) string { return pretty(s, false) }
+
+func pretty(s string, breakTop bool) string {
 	var b strings.Builder
-	prettyInto(&b, strings.TrimSpace(s), 0)
+	prettyInto(&b, strings.TrimSpace(s), 0, breakTop)
 	return b.String()
 }
 
 const prettyWidth = 100
 
-func prettyInto(b *strings.Builder, s string, indent int) {
-	if len(s)+indent*2 <= prettyWidth {
+func prettyInto(b *strings.Builder, s string, indent int, force bool) {
+	if !force && len(s)+indent*2 <= prettyWidth {
 		b.WriteString(s)
 		return
 	}
@@ -109,7 +113,7 @@ func prettyInto(b *strings.Builder, s string, indent int) {
 	}
 	b.WriteString(s[:open+1])
 	writeItems(b, splitTop(s[open+1:close]), indent)
-	prettyInto(b, s[close:], indent)
+	prettyInto(b, s[close:], indent, false)
 }
 
 func writeItems(b *strings.Builder, items []string, indent int) {
@@ -119,7 +123,7 @@ func writeItems(b *strings.Builder, items []string, indent int) {
 	pad := strings.Repeat("  ", indent+1)
 	for i, it := range items {
 		b.WriteString("\n" + pad)
-		prettyInto(b, it, indent+1)
+		prettyInto(b, it, indent+1, false)
 		if i < len(items)-1 {
 			b.WriteByte(',')
 		}
