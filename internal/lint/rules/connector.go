@@ -54,11 +54,20 @@ func (a *analysis) oauth() *oauthFuncs {
 	if a.section == nil {
 		return nil
 	}
+	// Kind records first; then any member that looks like one, for a
+	// connector whose DataSource.Kind attribute is missing.
+	var cands []*ast.SectionMember
 	for _, k := range a.kinds() {
-		if k.record == nil {
+		if k.record != nil {
+			cands = append(cands, k.record)
+		}
+	}
+	cands = append(cands, a.section.Members...)
+	for _, m := range cands {
+		if _, ok := a.resolve(m.Value).(*ast.RecordExpr); !ok {
 			continue
 		}
-		kr, _ := a.recordFields(k.record.Value)
+		kr, _ := a.recordFields(m.Value)
 		auth := field(kr, "Authentication")
 		if auth == nil {
 			continue

@@ -286,7 +286,7 @@ func checkRedirect(p *lint.Pass) {
 		}
 		if f := field(r.Fields, "redirect_uri"); f != nil {
 			if v, ok := a.constText(f.Value); ok && v != PowerBIRedirect {
-				reported[f] = true
+				reported[f.Value] = true
 				bad(f.Value, "redirect_uri", v)
 			}
 		}
