@@ -1303,12 +1303,7 @@ func tableTransformColumns(th *Thread, a []Value) (Value, error) {
 			}
 		}
 	}
-	return t.mapCells(fields, func(j int, cell *Lazy) *Lazy {
-		if fns[j] == nil {
-			return cell
-		}
-		return &Lazy{mapSrc: cell, mapFn: fns[j]}
-	}), nil
+	return t.mapColumns(fields, fns), nil
 }
 
 // mapCells returns a table whose cells are f(column, cell).
@@ -1351,12 +1346,36 @@ func tableTransformColumnTypes(th *Thread, a []Value) (Value, error) {
 		convs[j] = conv
 		fields[j].Type = ty
 	}
+	return t.mapColumns(fields, convs), nil
+}
+
+// mapColumns returns a table whose cells in column j are fns[j] applied to
+// the cell (lazily), or the cell itself where fns[j] is nil. The new
+// lazies are allocated in one block, as List.Transform does.
+func (t *Table) mapColumns(fields []TypeField, fns []*Function) *Table {
+	k := 0
+	for _, f := range fns {
+		if f != nil {
+			k++
+		}
+	}
+	block := make([]Lazy, len(t.rows)*k)
+	n := 0
 	return t.mapCells(fields, func(j int, cell *Lazy) *Lazy {
-		if convs[j] == nil {
+		if fns[j] == nil {
 			return cell
 		}
-		return &Lazy{mapSrc: cell, mapFn: convs[j]}
-	}), nil
+		l := &block[n]
+		n++
+		if cell.Done() {
+			if v, err := cell.result(); err == nil {
+				*l = Lazy{v: v, mapFn: fns[j]}
+				return l
+			}
+		}
+		*l = Lazy{mapSrc: cell, mapFn: fns[j]}
+		return l
+	})
 }
 
 // converterFor returns the one-argument function that converts a cell to
