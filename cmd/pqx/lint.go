@@ -10,6 +10,7 @@ import (
 
 	"github.com/pqxdev/pqx/internal/atomicfile"
 	"github.com/pqxdev/pqx/internal/lint"
+	"github.com/pqxdev/pqx/internal/lint/rules"
 )
 
 func init() {
@@ -24,7 +25,12 @@ in place.
 
 Every file is parsed as Power Query does; syntax errors are reported as
 file:line:col with the source line and a caret. Unless --syntax-only is given,
-the registered rules then run on each file that parses (see --list-rules).
+the registered rules then run on each file that parses (see --list-rules):
+the connector rules PQX001-PQX012 catch what breaks in production (secrets in
+the source, PKCE state, missing state or TestConnection, dynamic URLs, ...);
+--explain PQX002 says what one checks and how to fix it. PQX011 compares all
+files given together (kind and section names must be unique in a project).
+Select rules with --rules PQX001,PQX004 or leave some out with --rules -PQX008.
 
 Suppress a finding with a comment naming the rule and a reason:
     x = f(y) // pqx:ignore RULE reason        (this line)
@@ -42,6 +48,9 @@ error or an unreadable path.`,
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "output `FORMAT`: text, json or sarif"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (atomically) instead of stdout"},
 			&cli.StringSliceFlag{Name: "disable", Usage: "do not run rule `ID` (repeatable)"},
+			&cli.StringFlag{Name: "rules", Usage: "run only the rules in `LIST` (comma-separated IDs; -ID leaves one out; all)"},
+			&cli.StringFlag{Name: "explain", Usage: "print what rule `ID` checks and how to fix a finding, and exit"},
+			&cli.StringSliceFlag{Name: "allow-http", Usage: "accept http:// URLs to `HOST` (PQX003; loopback hosts are always accepted; repeatable)"},
 			&cli.BoolFlag{Name: "list-rules", Usage: "list the registered rules and exit"},
 			&cli.BoolFlag{Name: "json", Usage: "same as --format json"},
 		},
@@ -54,6 +63,12 @@ func runLint(c *cli.Context) error {
 	if c.Bool("list-rules") {
 		for _, r := range lint.Rules() {
 			fmt.Fprintf(out.stdout, "%-20s %-8s %s\n", r.ID, r.Severity, r.Summary)
+		}
+		return nil
+	}
+	if id := c.String("explain"); id != "" {
+		if err := rules.Explain(out.stdout, id); err != nil {
+			return usagef("--explain: %v", err)
 		}
 		return nil
 	}
@@ -78,7 +93,15 @@ func runLint(c *cli.Context) error {
 		}
 	}
 	cfg := lint.Config{SyntaxOnly: c.Bool("syntax-only"), Disable: c.StringSlice("disable")}
-	res, err := lint.Run(c.Args().Slice(), cfg)
+	if c.IsSet("rules") {
+		off, err := rules.Select(c.String("rules"))
+		if err != nil {
+			return usagef("--rules: %v", err)
+		}
+		cfg.Disable = append(cfg.Disable, off...)
+	}
+	rules.SetOptions(rules.Options{AllowHTTPHosts: c.StringSlice("allow-http")})
+	res, err := rules.Run(c.Args().Slice(), cfg)
 	if err != nil {
 		return usagef("lint: %v", err)
 	}

@@ -52,8 +52,7 @@ func SetOptions(o Options) {
 
 // SetFileOptions sets the options for the file with display name name,
 // overriding SetOptions; pqx build uses it to apply a tenant's settings to
-// that tenant's section document only. Options{} restores the defaults
-// only through ClearFileOptions.
+// that tenant's section document only. ClearFileOptions undoes it.
 func SetFileOptions(name string, o Options) {
 	options.Lock()
 	defer options.Unlock()
