@@ -160,6 +160,9 @@ type session struct {
 	res  *Result
 	guid func() string
 	clk  evalClock
+
+	mu      sync.Mutex
+	cancels []context.CancelFunc // of every evaluation's deadline, released by Run
 }
 
 // evalClock adapts the mocks' virtual clock to the evaluator: M sleeps
@@ -216,6 +219,9 @@ func Run(ctx context.Context, c *Connector, opt Options) *Result {
 	}
 	s := &session{ctx: ctx, c: c, opt: opt, res: res, guid: lockedGuids(7), clk: evalClock{opt.Clock}}
 	s.run()
+	for _, cancel := range s.cancels {
+		cancel()
+	}
 	if res.Failed() && opt.IDP != nil {
 		res.Journal = opt.IDP.Journal().Entries()
 	}
@@ -312,7 +318,9 @@ func (s *session) newEval(cred *eval.Credential, anonymous bool) (*eval.Thread, 
 	th := eval.NewThread(eval.NewEnvironment(), h)
 	th.Anonymous = anonymous
 	ctx, cancel := context.WithTimeout(s.ctx, s.opt.Timeout)
-	_ = cancel // the deadline ends with the evaluation's last use; the context is garbage afterwards
+	s.mu.Lock()
+	s.cancels = append(s.cancels, cancel)
+	s.mu.Unlock()
 	th.Ctx = ctx
 	sec, err := s.c.Ext.LoadInto(th)
 	if err != nil {
