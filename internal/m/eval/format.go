@@ -200,21 +200,13 @@ func (s *serializer) value(v Value, depth int) {
 		}
 		w.WriteString("})")
 	case *Function:
-		w.WriteString("(")
-		for i, p := range x.Type().Params {
-			if i > 0 {
-				w.WriteString(", ")
-			}
-			if p.Optional {
-				w.WriteString("optional ")
-			}
-			w.WriteString(scanner.QuoteIdent(p.Name))
-			if p.Type != nil && p.Type.Base != BaseAny {
-				w.WriteString(" as ")
-				s.typeBody(p.Type, depth+1)
-			}
+		// PQTest writes a function as its type, which keeps the output
+		// re-parseable: type function (x as number) as any.
+		ft := *x.Type()
+		if ft.Params == nil {
+			ft.Params = []Param{}
 		}
-		w.WriteString(") => ...")
+		s.typ(&ft, depth)
 	case *Type:
 		s.typ(x, depth)
 	default:
