@@ -22,9 +22,25 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	})
 }
 
+// WriteFileNoSync is WriteFile without the flushes to disk: readers still
+// see the old or the complete new content and a failure leaves the target
+// untouched, but after a power loss the new content may be missing. It
+// suits outputs that can be rebuilt, such as a build's packages, where
+// syncing thousands of files would dominate the build's time.
+func WriteFileNoSync(path string, data []byte, perm os.FileMode) error {
+	return write(path, perm, false, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
 // Write atomically replaces path with what fill writes. If fill or any step
 // fails, the target is left untouched and the temporary file is removed.
-func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err error) {
+func Write(path string, perm os.FileMode, fill func(w io.Writer) error) error {
+	return write(path, perm, true, fill)
+}
+
+func write(path string, perm os.FileMode, sync bool, fill func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -50,8 +66,10 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err err
 	if err = f.Chmod(perm); err != nil && runtime.GOOS != "windows" {
 		return err
 	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	if sync {
+		if err = f.Sync(); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
 	}
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -59,7 +77,9 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err err
 	if err = os.Rename(tmp, path); err != nil {
 		return err
 	}
-	syncDir(dir)
+	if sync {
+		syncDir(dir)
+	}
 	return nil
 }
 

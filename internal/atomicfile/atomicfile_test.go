@@ -9,19 +9,28 @@ import (
 )
 
 func TestWriteFile(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "out.mez")
-	if err := WriteFile(p, []byte("one"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteFile(p, []byte("two"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := os.ReadFile(p); string(b) != "two" {
-		t.Fatalf("content %q", b)
-	}
-	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o644 {
-		t.Fatalf("mode %v", fi.Mode())
+	for name, write := range map[string]func(string, []byte, os.FileMode) error{
+		"WriteFile": WriteFile, "WriteFileNoSync": WriteFileNoSync,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "out.mez")
+			if err := write(p, []byte("one"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := write(p, []byte("two"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if b, _ := os.ReadFile(p); string(b) != "two" {
+				t.Fatalf("content %q", b)
+			}
+			if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
+				t.Fatalf("mode %v", fi.Mode())
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+				t.Fatalf("temporary file left behind: %v", ents)
+			}
+		})
 	}
 }
 

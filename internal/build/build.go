@@ -332,7 +332,7 @@ func buildTenant(r *render.Renderer, t *project.Tenant, formats []string, opt *O
 			data, o.Thumbprint = signed, r.Thumbprint
 		}
 		name := res.Kind + "." + format
-		if err := atomicfile.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		if err := atomicfile.WriteFileNoSync(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}
 		o.Path, o.Size, o.SHA256 = t.ID+"/"+name, len(data), sum(data)
@@ -366,7 +366,7 @@ func writeSBOM(res *render.Result, t *project.Tenant, pkgs map[string][]byte, op
 		return fmt.Errorf("sbom: %w", err)
 	}
 	name := res.Kind + provenance.SBOMSuffix
-	if err := atomicfile.WriteFile(filepath.Join(dir, name), sbom, 0o644); err != nil {
+	if err := atomicfile.WriteFileNoSync(filepath.Join(dir, name), sbom, 0o644); err != nil {
 		return err
 	}
 	tb.Outputs = append(tb.Outputs, Output{Format: "sbom", Path: t.ID + "/" + name, Size: len(sbom), SHA256: sum(sbom)})
@@ -407,7 +407,7 @@ func WriteManifest(path string, m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, data, 0o644)
+	return atomicfile.WriteFileNoSync(path, data, 0o644)
 }
 
 func sum(b []byte) string {
