@@ -89,7 +89,10 @@ func init() {
 			if math.Abs(total) > 9e9*86400/1e5 {
 				return nil, NewError("Expression.Error", "The duration is out of range.")
 			}
-			return Duration{D: time.Duration(math.Round(total * 1e9))}, nil
+			// Sum whole 100 ns ticks per part: rounding the float total in
+			// nanoseconds loses the last digits of long durations.
+			ticks := math.Round(d*864e9) + math.Round(h*36e9) + math.Round(m*6e8) + math.Round(s*1e7)
+			return Duration{D: time.Duration(ticks) * 100}, nil
 		}),
 		builtin("#binary", "value as any", func(th *Thread, a []Value) (Value, error) {
 			switch x := a[0].(type) {
