@@ -35,7 +35,9 @@ the connector's own M code the way the Power Query engine does:
   (2 or 3) twice, checking that a rotated refresh token is kept; parallel
   refreshes with one refresh token, reporting what the IDP did; and
   FinishLogin given an error callback and a wrong state, which it must refuse
-  without a token request.
+  without a token request. With --soak DAYS, a new sign-in followed by Refresh
+  twice a virtual day (the service's scheduled refresh) for DAYS days reports
+  the day the IDP's refresh-token lifetimes force a new interactive sign-in.
 
   Basic and broker tenants: TestConnection and a query with a UsernamePassword
   credential, and a wrong password that must be rejected.
@@ -57,6 +59,7 @@ XML for CI. Exit status: 0 all passed, 1 a step failed, 2 usage error.`,
 			&cli.BoolFlag{Name: "json", Usage: "print results as JSON"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print what each step checked"},
 			&cli.IntFlag{Name: "parallel-refresh", Value: 4, Usage: "`N` refreshes fired at once with one refresh token (0 skips)"},
+			&cli.IntFlag{Name: "soak", Usage: "add a scheduled-refresh soak: refresh twice a virtual day for `DAYS` days and report the day a new sign-in is needed"},
 			&cli.StringFlag{Name: "package", Usage: "test the connector in `FILE` (.mez, .pqx or folder) instead of a project"},
 			&cli.StringFlag{Name: "idp-profile", Value: "strict-rfc", Usage: "mock IDP `PROFILE` for --package (" + strings.Join(mockidp.Profiles(), ", ") + ")"},
 			&cli.StringFlag{Name: "cdr-profile", Value: "ehrbase", Usage: "mock CDR `PROFILE` for --package (" + strings.Join(mockcdr.Profiles(), ", ") + ")"},
@@ -80,6 +83,10 @@ func runTest(c *cli.Context) error {
 	} else if n < 0 || n > 64 {
 		return usagef("--parallel-refresh %d: want 0 to 64", n)
 	}
+	soak := c.Int("soak")
+	if soak < 0 || soak > 3650 {
+		return usagef("--soak %d: want 0 to 3650 days", soak)
+	}
 	var results []*host.Result
 	if pkg := c.String("package"); pkg != "" {
 		if c.NArg() > 0 || len(c.StringSlice("tenant")) > 0 {
@@ -98,7 +105,7 @@ func runTest(c *cli.Context) error {
 		}
 		res, err := host.TestPackage(ctx, pkg, host.PackageOptions{
 			IDPProfile: c.String("idp-profile"), CDRProfile: c.String("cdr-profile"),
-			Routes: routes, Queries: c.StringSlice("query"), ParallelRefresh: n,
+			Routes: routes, Queries: c.StringSlice("query"), ParallelRefresh: n, SoakDays: soak,
 		})
 		if err != nil {
 			return usagef("%v", err)
@@ -112,7 +119,7 @@ func runTest(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		results, err = host.TestProject(ctx, p, host.SuiteOptions{Tenants: c.StringSlice("tenant"), ParallelRefresh: n})
+		results, err = host.TestProject(ctx, p, host.SuiteOptions{Tenants: c.StringSlice("tenant"), ParallelRefresh: n, SoakDays: soak})
 		if err != nil {
 			return usagef("%v", err)
 		}

@@ -91,6 +91,11 @@ type Options struct {
 	// ParallelRefresh is how many refreshes fire at once with one refresh
 	// token; 0 means 4, a negative value skips the scenario.
 	ParallelRefresh int
+	// SoakDays, when positive, adds the scheduled-refresh soak: a new login,
+	// then Refresh every SoakEvery (0 means 12 h, twice a day as the Power
+	// BI service's scheduled refresh) for that many virtual days.
+	SoakDays  int
+	SoakEvery time.Duration
 	// Timeout bounds each evaluation; 0 means 30 s.
 	Timeout time.Duration
 }
@@ -103,6 +108,9 @@ type Step struct {
 	Duration time.Duration `json:"duration_ns"`
 	// Detail says what was checked or seen.
 	Detail string `json:"detail,omitempty"`
+	// Report marks steps whose detail is a finding worth showing even
+	// without -v (what the IDP did with parallel or scheduled refreshes).
+	Report bool `json:"report,omitempty"`
 	// Error is the failure; for M errors it is the error with where it was
 	// raised and its call frames (compiler style).
 	Error string `json:"error,omitempty"`
@@ -130,6 +138,7 @@ type Result struct {
 	Auth     []string        `json:"auth"`
 	Steps    []Step          `json:"steps"`
 	Parallel *Parallel       `json:"parallel,omitempty"`
+	Soak     *Soak           `json:"soak,omitempty"`
 	Journal  []mockidp.Entry `json:"idp_journal,omitempty"`
 	Duration time.Duration   `json:"duration_ns"`
 }

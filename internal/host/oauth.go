@@ -106,6 +106,9 @@ func (s *session) runOAuth() {
 		s.errorCallback("FinishLogin refuses an error callback", mockidp.AuthorizeOutcome{Action: mockidp.OutcomeAccessDenied}, "access_denied")
 		s.errorCallback("FinishLogin refuses a wrong state", mockidp.AuthorizeOutcome{Action: mockidp.OutcomeWrongState}, "")
 	}
+	if s.opt.SoakDays > 0 {
+		s.soak()
+	}
 }
 
 // startLogin evaluates StartLogin (3 or 4 parameters) in a fresh evaluation.
@@ -467,6 +470,7 @@ func (s *session) parallelRefresh(cur *token) {
 				return err
 			}
 		}
+		st.Report = true
 		p := &Parallel{Requests: n}
 		var mu sync.Mutex
 		var wg sync.WaitGroup

@@ -25,7 +25,7 @@ func WriteText(w io.Writer, results []*Result, verbose bool) {
 		for _, s := range r.Steps {
 			mark := map[string]string{StatusOK: "ok", StatusFail: "FAIL", StatusSkip: "skip"}[s.Status]
 			line := fmt.Sprintf("  %-4s %-42s %9s", mark, s.Name, ms(s.Duration))
-			if (verbose || s.Status == StatusSkip) && s.Detail != "" {
+			if (verbose || s.Report || s.Status == StatusSkip) && s.Detail != "" {
 				line += "  " + s.Detail
 			}
 			fmt.Fprintln(w, strings.TrimRight(line, " "))

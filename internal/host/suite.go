@@ -22,8 +22,10 @@ import (
 type SuiteOptions struct {
 	// Tenants are glob patterns over tenant ids; empty selects all.
 	Tenants []string
-	// ParallelRefresh as in Options.
+	// ParallelRefresh, SoakDays and SoakEvery as in Options.
 	ParallelRefresh int
+	SoakDays        int
+	SoakEvery       time.Duration
 	// Workers bounds tenants tested at once; 0 means GOMAXPROCS.
 	Workers int
 	// Start is the virtual start time of every tenant's clock; zero means
@@ -98,6 +100,7 @@ func TestTenant(ctx context.Context, r *render.Renderer, t *project.Tenant, opt 
 	defer env.close()
 	o := env.opt
 	o.ParallelRefresh = opt.ParallelRefresh
+	o.SoakDays, o.SoakEvery = opt.SoakDays, opt.SoakEvery
 	// The AQL query function of pqx's connector template, when the
 	// section has it.
 	if slices.Contains(c.Shared, c.Kind+".Query") {
@@ -322,6 +325,7 @@ type PackageOptions struct {
 	// Queries as in Options.
 	Queries         []string
 	ParallelRefresh int
+	SoakDays        int
 }
 
 // TestPackage runs the host scenarios for a connector pqx did not build (a
@@ -380,7 +384,7 @@ func TestPackage(ctx context.Context, path string, opt PackageOptions) (*Result,
 	res := Run(ctx, c, Options{
 		Router: router, Clock: clk, IDP: env.idp,
 		Username: cmpOr(opt.Username, cdrUser), Password: cmpOr(opt.Password, cdrPassword),
-		Queries: opt.Queries, ParallelRefresh: opt.ParallelRefresh,
+		Queries: opt.Queries, ParallelRefresh: opt.ParallelRefresh, SoakDays: opt.SoakDays,
 	})
 	res.Name = path
 	res.Duration = time.Since(start)

@@ -100,3 +100,36 @@ func TestJUnitIsValidXML(t *testing.T) {
 		t.Errorf("skip not recorded: %+v", doc.Suites[1])
 	}
 }
+
+// Scheduled refresh twice a virtual day for 120 days: the profiles'
+// refresh-token lifetimes decide the day a new interactive login is needed.
+func TestSoakPerProfile(t *testing.T) {
+	results, err := TestProject(context.Background(), loadDefault(t), SuiteOptions{
+		Tenants: []string{"better-keycloak", "dips-entra", "ehrbase-auth0", "generic-okta", "hip-oidc"}, ParallelRefresh: -1, SoakDays: 120,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		day       int // 0: alive for 120 days
+		refreshes int
+		reason    string
+	}{
+		"better-keycloak": {1, 1, "lifetime 30m"},               // SSO Session Idle 30 min < 12 h between refreshes
+		"ehrbase-auth0":   {30, 60, "absolute lifetime of 30d"}, // absolute lifetime, however often refreshed
+		"dips-entra":      {0, 240, ""},                         // 90-day lifetime restarts with each rotation
+		"generic-okta":    {0, 240, ""},                         // 7-day idle window never reached
+		"hip-oidc":        {0, 240, ""},                         // 30-day sliding lifetime
+	}
+	for _, r := range results {
+		w := want[r.Name]
+		if r.Soak == nil {
+			t.Errorf("%s: no soak outcome: %+v", r.Name, r.Steps)
+			continue
+		}
+		if r.Soak.LoginAgainDay != w.day || r.Soak.Refreshes != w.refreshes || !strings.Contains(r.Soak.Reason, w.reason) {
+			t.Errorf("%s: %d refreshes, login again on day %d (%s); want %d, day %d (%s)",
+				r.Name, r.Soak.Refreshes, r.Soak.LoginAgainDay, r.Soak.Reason, w.refreshes, w.day, w.reason)
+		}
+	}
+}
