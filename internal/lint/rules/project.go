@@ -121,7 +121,6 @@ func CheckKinds(decls []*Declaration) []lint.Diagnostic {
 	type first struct {
 		decl *Declaration
 		at   Name
-		what string
 	}
 	seen := map[string]first{}
 	var diags []lint.Diagnostic
@@ -130,6 +129,8 @@ func CheckKinds(decls []*Declaration) []lint.Diagnostic {
 			continue
 		}
 		reported := map[string]bool{}
+		// One entry per name: a kind named like its section (the usual
+		// case) is one collision, not two.
 		names := []Name{}
 		whats := []string{}
 		if d.Section.Name != "" {
@@ -137,6 +138,10 @@ func CheckKinds(decls []*Declaration) []lint.Diagnostic {
 			whats = append(whats, "section name")
 		}
 		for _, k := range d.Kinds {
+			if k.Name == d.Section.Name {
+				whats[0] = "section and data source kind"
+				continue
+			}
 			names = append(names, k)
 			whats = append(whats, "data source kind")
 		}
@@ -144,7 +149,7 @@ func CheckKinds(decls []*Declaration) []lint.Diagnostic {
 			f, dup := seen[n.Name]
 			switch {
 			case !dup:
-				seen[n.Name] = first{d, n, whats[i]}
+				seen[n.Name] = first{d, n}
 			case f.decl == d || reported[n.Name]:
 				// Declared again in the same file: not a collision.
 			default:
@@ -154,7 +159,7 @@ func CheckKinds(decls []*Declaration) []lint.Diagnostic {
 				}
 				diags = append(diags, lint.Diagnostic{
 					Rule: KindsRule, Severity: lint.Error, Pos: n.Pos, End: n.End, Line: d.lineText(n.Pos.Line),
-					Message: fmt.Sprintf("%s %q is also the %s of %s: each connector of a project needs its own", whats[i], n.Name, f.what, posString(f.at.Pos)),
+					Message: fmt.Sprintf("%s %q is also declared by %s: each connector of a project needs its own", whats[i], n.Name, posString(f.at.Pos)),
 				})
 			}
 		}

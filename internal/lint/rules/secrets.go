@@ -64,6 +64,9 @@ func checkSecrets(p *lint.Pass) {
 			return
 		}
 		if isSecretName(name.Name) {
+			if id, ok := value.(*ast.Ident); ok && isSecretName(id.Name) && a.lookup(id).expr != nil {
+				return // client_secret = ClientSecret: reported where ClientSecret is defined
+			}
 			if s, ok := a.constText(value); ok && strings.TrimSpace(s) != "" {
 				report(value, "%s is a literal secret: it ships inside the package", name.Name)
 			}
