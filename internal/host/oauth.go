@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -269,18 +270,32 @@ func (s *session) navigate(lg *login) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("following LoginUri: %w", err)
+	for page := 0; ; page++ {
+		resp, err := client.Do(req)
+		if err != nil {
+			return "", fmt.Errorf("following LoginUri: %w", err)
+		}
+		if callback != "" {
+			resp.Body.Close()
+			return callback, nil
+		}
+		at := redactQuery(resp.Request.URL.String())
+		ct := resp.Header.Get("Content-Type")
+		if resp.StatusCode == http.StatusOK && strings.HasPrefix(ct, "text/html") && page < maxRedirects {
+			next, nerr := nextNavigation(resp)
+			resp.Body.Close()
+			if nerr != nil {
+				return "", fmt.Errorf("navigation stopped at %s without reaching CallbackUri %s: %v", at, lg.callback, nerr)
+			}
+			req = next.WithContext(s.ctx)
+			continue
+		}
+		body := make([]byte, 2048)
+		n, _ := io.ReadFull(resp.Body, body)
+		resp.Body.Close()
+		return "", fmt.Errorf("navigation stopped at %s with HTTP %d without reaching CallbackUri %s: %s",
+			at, resp.StatusCode, lg.callback, strings.TrimSpace(string(body[:n])))
 	}
-	defer resp.Body.Close()
-	if callback != "" {
-		return callback, nil
-	}
-	body := make([]byte, 2048)
-	n, _ := resp.Body.Read(body)
-	return "", fmt.Errorf("navigation stopped at %s with HTTP %d without reaching CallbackUri %s: %s",
-		redactQuery(resp.Request.URL.String()), resp.StatusCode, lg.callback, strings.TrimSpace(string(body[:n])))
 }
 
 // finishLogin evaluates FinishLogin (3 or 5 parameters) in a new evaluation
