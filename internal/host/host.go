@@ -382,56 +382,63 @@ func forced(th *eval.Thread, f *eval.Function, args ...eval.Value) (eval.Value, 
 // list it returns names a shared function and its arguments.
 func (s *session) testConnection(name string, cred *eval.Credential) bool {
 	return s.step(name, func(st *Step) error {
-		th, sec, err := s.newEval(cred, false)
-		if err != nil {
-			return err
-		}
-		kv, err := sec.Member(th, s.c.Kind)
-		if err != nil {
-			return err
-		}
-		tv, ok, err := kv.(*eval.Record).Get(th, "TestConnection")
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("%s has no TestConnection: the Power BI service and gateway cannot refresh it", s.c.Kind)
-		}
-		tf, ok := tv.(*eval.Function)
-		if !ok {
-			return fmt.Errorf("%s[TestConnection] is not a function", s.c.Kind)
-		}
-		lv, err := forced(th, tf, eval.Str(s.opt.DataSourcePath))
-		if err != nil {
-			return err
-		}
-		l, ok := lv.(*eval.List)
-		if !ok || l.Len() == 0 {
-			return fmt.Errorf("TestConnection returned %s, want a list {\"SharedFunctionName\", args…}", eval.Serialize(th, lv))
-		}
-		items, err := l.Values(th)
-		if err != nil {
-			return err
-		}
-		fname, ok := items[0].(eval.Text)
-		if !ok {
-			return fmt.Errorf("TestConnection's first item is %s, want the name of a shared function", eval.Serialize(th, items[0]))
-		}
-		fv, found, err := th.Environment().Lookup(th, fname.S)
-		if err != nil {
-			return err
-		}
-		f, ok := fv.(*eval.Function)
-		if !found || !ok {
-			return fmt.Errorf("TestConnection names %q, which is not a shared function", fname.S)
-		}
-		v, err := forced(th, f, items[1:]...)
-		if err != nil {
-			return err
-		}
-		st.Detail = fname.S + " → " + describeValue(v)
-		return nil
+		var err error
+		st.Detail, err = s.callTestConnection(cred)
+		return err
 	})
+}
+
+// callTestConnection evaluates TestConnection's call and returns what it
+// produced.
+func (s *session) callTestConnection(cred *eval.Credential) (string, error) {
+	th, sec, err := s.newEval(cred, false)
+	if err != nil {
+		return "", err
+	}
+	kv, err := sec.Member(th, s.c.Kind)
+	if err != nil {
+		return "", err
+	}
+	tv, ok, err := kv.(*eval.Record).Get(th, "TestConnection")
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("%s has no TestConnection: the Power BI service and gateway cannot refresh it", s.c.Kind)
+	}
+	tf, ok := tv.(*eval.Function)
+	if !ok {
+		return "", fmt.Errorf("%s[TestConnection] is not a function", s.c.Kind)
+	}
+	lv, err := forced(th, tf, eval.Str(s.opt.DataSourcePath))
+	if err != nil {
+		return "", err
+	}
+	l, ok := lv.(*eval.List)
+	if !ok || l.Len() == 0 {
+		return "", fmt.Errorf("TestConnection returned %s, want a list {\"SharedFunctionName\", args…}", eval.Serialize(th, lv))
+	}
+	items, err := l.Values(th)
+	if err != nil {
+		return "", err
+	}
+	fname, ok := items[0].(eval.Text)
+	if !ok {
+		return "", fmt.Errorf("TestConnection's first item is %s, want the name of a shared function", eval.Serialize(th, items[0]))
+	}
+	fv, found, err := th.Environment().Lookup(th, fname.S)
+	if err != nil {
+		return "", err
+	}
+	f, ok := fv.(*eval.Function)
+	if !found || !ok {
+		return "", fmt.Errorf("TestConnection names %q, which is not a shared function", fname.S)
+	}
+	v, err := forced(th, f, items[1:]...)
+	if err != nil {
+		return "", err
+	}
+	return fname.S + " → " + describeValue(v), nil
 }
 
 // runQueries evaluates Options.Queries with cred.
@@ -480,29 +487,7 @@ func (s *session) runUsernamePassword(kind string) {
 	// A wrong password must be rejected, not silently ignored.
 	bad := &eval.Credential{AuthenticationKind: kind, Username: s.opt.Username, Password: s.opt.Password + "-wrong"}
 	s.step("wrong password rejected", func(st *Step) error {
-		th, sec, err := s.newEval(bad, false)
-		if err != nil {
-			return err
-		}
-		_ = sec
-		kv, _ := sec.Member(th, s.c.Kind)
-		tv, ok, err := kv.(*eval.Record).Get(th, "TestConnection")
-		if err != nil || !ok {
-			return errSkip
-		}
-		lv, err := forced(th, tv.(*eval.Function), eval.Str(s.opt.DataSourcePath))
-		if err != nil {
-			return s.expectCredentialError(st, err)
-		}
-		items, err := lv.(*eval.List).Values(th)
-		if err != nil {
-			return s.expectCredentialError(st, err)
-		}
-		fv, _, err := th.Environment().Lookup(th, items[0].(eval.Text).S)
-		if err != nil {
-			return s.expectCredentialError(st, err)
-		}
-		_, err = forced(th, fv.(*eval.Function), items[1:]...)
+		_, err := s.callTestConnection(bad)
 		return s.expectCredentialError(st, err)
 	})
 }

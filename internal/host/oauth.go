@@ -21,6 +21,9 @@ import (
 // maxRedirects bounds the navigation from LoginUri to CallbackUri.
 const maxRedirects = 20
 
+// expiryMargin is how far past expires_in the host moves the clock.
+const expiryMargin = 2 * time.Minute
+
 // login is what StartLogin returned.
 type login struct {
 	uri, callback string
@@ -80,9 +83,20 @@ func (s *session) runOAuth() {
 			d = time.Hour
 			st.Detail = "no expires_in in the credential; assumed 1 h, "
 		}
-		s.opt.Clock.Advance(d + time.Second)
-		st.Detail += fmt.Sprintf("virtual clock advanced %s past expires_in", d+time.Second)
+		// Past expires_in by more than the minute of clock-skew leeway
+		// resource servers (and go-jose) grant.
+		s.opt.Clock.Advance(d + expiryMargin)
+		st.Detail += fmt.Sprintf("virtual clock advanced %s (expires_in + %s)", d+expiryMargin, expiryMargin)
 		refresh = true
+		// Power BI refreshes because the data source rejects the expired
+		// token; say whether this one does.
+		if _, err := s.callTestConnection(tok.credential()); err != nil {
+			if me := eval.AsError(err); me != nil {
+				st.Detail += "; the CDR now rejects the old access token (" + me.Reason() + ")"
+			}
+		} else {
+			st.Detail += "; the CDR still accepts the old access token"
+		}
 		return nil
 	})
 	var fresh *token
