@@ -142,11 +142,18 @@ func (a *analysis) resolve(e ast.Expr) ast.Expr {
 // literals, &, Text.Combine over constants and identifiers bound to such
 // expressions.
 func (a *analysis) constText(e ast.Expr) (string, bool) {
-	return a.foldText(e, 0)
+	budget := maxSteps
+	return a.foldText(e, 0, &budget)
 }
 
-func (a *analysis) foldText(e ast.Expr, depth int) (string, bool) {
-	if depth > maxDepth || e == nil {
+// maxSteps bounds the work of one folding or flattening: a chain of
+// bindings that each use the previous one twice would otherwise cost time
+// exponential in its length.
+const maxSteps = 4096
+
+func (a *analysis) foldText(e ast.Expr, depth int, budget *int) (string, bool) {
+	*budget--
+	if depth > maxDepth || e == nil || *budget < 0 {
 		return "", false
 	}
 	switch x := e.(type) {
@@ -155,16 +162,16 @@ func (a *analysis) foldText(e ast.Expr, depth int) (string, bool) {
 			return x.Value, true
 		}
 	case *ast.ParenExpr:
-		return a.foldText(x.X, depth+1)
+		return a.foldText(x.X, depth+1, budget)
 	case *ast.Ident:
 		b := a.lookup(x)
 		if b.expr != nil {
-			return a.foldText(b.expr, depth+1)
+			return a.foldText(b.expr, depth+1, budget)
 		}
 	case *ast.BinaryExpr:
 		if x.Op == token.AMP {
-			l, ok1 := a.foldText(x.X, depth+1)
-			r, ok2 := a.foldText(x.Y, depth+1)
+			l, ok1 := a.foldText(x.X, depth+1, budget)
+			r, ok2 := a.foldText(x.Y, depth+1, budget)
 			if ok1 && ok2 {
 				return l + r, true
 			}
@@ -177,7 +184,7 @@ func (a *analysis) foldText(e ast.Expr, depth int) (string, bool) {
 			}
 			sep := ""
 			if len(x.Args) > 1 {
-				s, ok := a.foldText(x.Args[1], depth+1)
+				s, ok := a.foldText(x.Args[1], depth+1, budget)
 				if !ok {
 					return "", false
 				}
@@ -185,7 +192,7 @@ func (a *analysis) foldText(e ast.Expr, depth int) (string, bool) {
 			}
 			var parts []string
 			for _, it := range list.Items {
-				s, ok := a.foldText(it, depth+1)
+				s, ok := a.foldText(it, depth+1, budget)
 				if !ok {
 					return "", false
 				}
@@ -213,9 +220,11 @@ func calleeName(call *ast.InvokeExpr) string {
 // so a field may exist that is not listed.
 func (a *analysis) recordFields(e ast.Expr) (fields []*ast.Field, complete bool) {
 	complete = true
+	steps := 0
 	var walk func(e ast.Expr, depth int)
 	walk = func(e ast.Expr, depth int) {
-		if depth > maxDepth || e == nil {
+		steps++
+		if depth > maxDepth || e == nil || steps > maxSteps {
 			complete = false
 			return
 		}
@@ -344,7 +353,7 @@ func (a *analysis) function(e ast.Expr) *ast.FunctionExpr {
 		return nil
 	}
 	e = a.resolve(e)
-	for {
+	for i := 0; i < maxDepth; i++ {
 		// Value.ReplaceType(Impl, type) and `f meta [...]` keep f.
 		switch x := e.(type) {
 		case *ast.InvokeExpr:
@@ -362,6 +371,7 @@ func (a *analysis) function(e ast.Expr) *ast.FunctionExpr {
 		}
 		return nil
 	}
+	return nil // a cycle such as F = Value.ReplaceType(F, t)
 }
 
 // reachable returns fn and the section member functions it calls or

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"sync"
+
 	"github.com/pqxdev/pqx/internal/lint"
 	"github.com/pqxdev/pqx/internal/m/ast"
 )
@@ -127,9 +129,11 @@ func finishParams(fn *ast.FunctionExpr) (context, callback *ast.Param) {
 // the body followed through let, if, parentheses and identifiers.
 func (a *analysis) returnedRecords(fn *ast.FunctionExpr) []*ast.RecordExpr {
 	var out []*ast.RecordExpr
+	steps := 0
 	var walk func(e ast.Expr, depth int)
 	walk = func(e ast.Expr, depth int) {
-		if depth > maxDepth || e == nil {
+		steps++
+		if depth > maxDepth || e == nil || steps > maxSteps {
 			return
 		}
 		switch x := e.(type) {
@@ -152,5 +156,31 @@ func (a *analysis) returnedRecords(fn *ast.FunctionExpr) []*ast.RecordExpr {
 	return out
 }
 
-// newPass is the per-file state a rule starts from.
-func newPass(p *lint.Pass) *analysis { return analyze(p.Doc) }
+// analyses caches the index of the last few documents: the rules of one
+// file run one after another on the same tree, and each needs the same
+// index. An analysis is read-only once built, so sharing it is safe.
+var analyses struct {
+	sync.Mutex
+	docs [8]ast.Document
+	as   [8]*analysis
+	next int
+}
+
+// newPass returns the analysis of the pass's document.
+func newPass(p *lint.Pass) *analysis {
+	analyses.Lock()
+	for i, d := range analyses.docs {
+		if d == p.Doc {
+			a := analyses.as[i]
+			analyses.Unlock()
+			return a
+		}
+	}
+	analyses.Unlock()
+	a := analyze(p.Doc)
+	analyses.Lock()
+	analyses.docs[analyses.next], analyses.as[analyses.next] = p.Doc, a
+	analyses.next = (analyses.next + 1) % len(analyses.docs)
+	analyses.Unlock()
+	return a
+}

@@ -12,7 +12,9 @@ import (
 
 // renderDefault renders the section document of every tenant of the
 // default connector project.
-func renderDefault(t *testing.T) []lint.Source {
+func renderDefault(t *testing.T) []lint.Source { return renderDefaultB(t) }
+
+func renderDefaultB(t testing.TB) []lint.Source {
 	t.Helper()
 	p, err := project.Load(connector.FS, "connector")
 	if err != nil {

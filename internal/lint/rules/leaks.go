@@ -52,6 +52,9 @@ var transparentFuncs = map[string]bool{
 type leakChecker struct {
 	a         *analysis
 	secretPrm map[*ast.Param]string // OAuth parameters holding secrets
+	// seen are the bindings already followed for the current sink; a
+	// binding found clean once is clean again.
+	seen map[ast.Expr]bool
 }
 
 // leak returns a description of the secret that e includes, or "".
@@ -116,7 +119,8 @@ func (c *leakChecker) leak(e ast.Node, depth int) string {
 				if what, ok := c.secretPrm[b.param]; ok {
 					found = what
 				}
-			case b.expr != nil:
+			case b.expr != nil && !c.seen[b.expr]:
+				c.seen[b.expr] = true
 				if _, isFn := b.expr.(*ast.FunctionExpr); !isFn {
 					if s := c.leak(b.expr, depth+1); s != "" {
 						found = s
@@ -150,6 +154,7 @@ func checkLeaks(p *lint.Pass) {
 	}
 	check := func(sink string, args ...ast.Expr) {
 		for _, arg := range args {
+			c.seen = map[ast.Expr]bool{}
 			if s := c.leak(arg, 0); s != "" {
 				p.Reportf(arg, "%s includes %s: traces and error messages end up in logs and support tickets", sink, s)
 				return

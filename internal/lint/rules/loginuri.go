@@ -50,8 +50,9 @@ const (
 
 // flatten splits a URL expression into literal text, Uri.BuildQueryString
 // records and unknown parts.
-func (a *analysis) flatten(e ast.Expr, depth int) []piece {
-	if depth > maxDepth || e == nil {
+func (a *analysis) flatten(e ast.Expr, depth int, budget *int) []piece {
+	*budget--
+	if depth > maxDepth || e == nil || *budget < 0 {
 		return []piece{{kind: pieceDynamic}}
 	}
 	if s, ok := a.constText(e); ok {
@@ -59,14 +60,14 @@ func (a *analysis) flatten(e ast.Expr, depth int) []piece {
 	}
 	switch x := e.(type) {
 	case *ast.ParenExpr:
-		return a.flatten(x.X, depth+1)
+		return a.flatten(x.X, depth+1, budget)
 	case *ast.BinaryExpr:
 		if x.Op == token.AMP {
-			return append(a.flatten(x.X, depth+1), a.flatten(x.Y, depth+1)...)
+			return append(a.flatten(x.X, depth+1, budget), a.flatten(x.Y, depth+1, budget)...)
 		}
 	case *ast.Ident:
 		if b := a.lookup(x); b.expr != nil {
-			return a.flatten(b.expr, depth+1)
+			return a.flatten(b.expr, depth+1, budget)
 		}
 	case *ast.InvokeExpr:
 		if calleeName(x) == "Uri.BuildQueryString" && len(x.Args) == 1 {
@@ -79,7 +80,8 @@ func (a *analysis) flatten(e ast.Expr, depth int) []piece {
 // queryOf analyses the query string of the URL expression e.
 func (a *analysis) queryOf(e ast.Expr) *urlParams {
 	u := &urlParams{params: map[string][]queryParam{}, complete: true}
-	pieces := a.flatten(e, 0)
+	budget := maxSteps
+	pieces := a.flatten(e, 0, &budget)
 	inQuery := false
 	// cur accumulates the text of the current key=value segment; dyn
 	// records that an unknown part fell into it.

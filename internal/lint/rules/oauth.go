@@ -112,6 +112,7 @@ func (o *oauthFuncs) flowFuncs(a *analysis) []*ast.FunctionExpr {
 // parameters).
 func (a *analysis) paramDeps(e ast.Expr) map[*ast.Param]bool {
 	out := map[*ast.Param]bool{}
+	seen := map[ast.Expr]bool{}
 	var walk func(e ast.Node, depth int)
 	walk = func(e ast.Node, depth int) {
 		if depth > maxDepth {
@@ -126,7 +127,8 @@ func (a *analysis) paramDeps(e ast.Expr) map[*ast.Param]bool {
 			switch {
 			case b.param != nil:
 				out[b.param] = true
-			case b.expr != nil && b.member == nil:
+			case b.expr != nil && b.member == nil && !seen[b.expr]:
+				seen[b.expr] = true
 				walk(b.expr, depth+1)
 			}
 			return true
