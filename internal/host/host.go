@@ -78,6 +78,10 @@ type Options struct {
 	// to: its journal is reported and the error-callback scenarios script
 	// its /authorize outcomes.
 	IDP *mockidp.Server
+	// AutoRouteIDP routes the origin of StartLogin's LoginUri to IDP when no
+	// route covers it (connectors not built by pqx, whose IDP URLs the host
+	// learns only from the LoginUri).
+	AutoRouteIDP bool
 	// DataSourcePath is passed to the OAuth functions and TestConnection;
 	// "" means the data source kind.
 	DataSourcePath string

@@ -54,6 +54,9 @@ func (s *session) runOAuth() {
 	if !ok {
 		return
 	}
+	if s.opt.AutoRouteIDP && s.opt.IDP != nil {
+		s.autoRoute(lg.uri)
+	}
 	// The dance goes on after a failed check, so the report also shows what
 	// the IDP and FinishLogin make of the request.
 	s.checkLoginURI(lg, s.opt.State)
@@ -634,4 +637,20 @@ func (s *session) quietStartLogin(state string) (*login, error) {
 		return nil, errors.New(st.Error)
 	}
 	return lg, nil
+}
+
+// autoRoute sends the LoginUri's origin to the mock IDP when nothing routes
+// it yet; the mock's profile serves the real IDP's paths.
+func (s *session) autoRoute(loginURI string) {
+	u, err := url.Parse(loginURI)
+	if err != nil || u.Host == "" {
+		return
+	}
+	if _, _, err := s.opt.Router.Rewrite(loginURI); err == nil {
+		return
+	}
+	o := u.Scheme + "://" + u.Host
+	if err := s.opt.Router.Add(Route{Prefix: o, Target: s.opt.IDP.URL(), Name: "idp"}); err == nil {
+		s.res.Steps[len(s.res.Steps)-1].Detail += "; routed " + o + " to the mock IDP"
+	}
 }

@@ -28,10 +28,10 @@ type Route struct {
 // other non-loopback destination, so that a test never reaches the network
 // whatever URL the M code builds.
 type Router struct {
-	base   http.RoundTripper
-	routes []Route // longest prefix first
+	base http.RoundTripper
 
 	mu       sync.Mutex
+	routes   []Route // longest prefix first
 	captures []Exchange
 	capture  func(*http.Request) bool
 }
@@ -63,6 +63,13 @@ func NewRouter(base http.RoundTripper, routes ...Route) (*Router, error) {
 	return rt, nil
 }
 
+// Add adds a route to a router that may be in use.
+func (rt *Router) Add(r Route) error {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.add(r)
+}
+
 func (rt *Router) add(r Route) error {
 	p, err := url.Parse(r.Prefix)
 	if err != nil || p.Scheme == "" || p.Host == "" {
@@ -75,21 +82,29 @@ func (rt *Router) add(r Route) error {
 	if !isLoopback(t.Hostname()) {
 		return fmt.Errorf("route %q: target %s is not a loopback address", r.Prefix, t.Host)
 	}
-	rt.routes = append(rt.routes, r)
-	sort.SliceStable(rt.routes, func(i, j int) bool { return len(rt.routes[i].Prefix) > len(rt.routes[j].Prefix) })
+	routes := append(append([]Route(nil), rt.routes...), r)
+	sort.SliceStable(routes, func(i, j int) bool { return len(routes[i].Prefix) > len(routes[j].Prefix) })
+	rt.routes = routes
 	return nil
 }
 
 // Routes returns the routes, longest prefix first.
-func (rt *Router) Routes() []Route { return append([]Route(nil), rt.routes...) }
+func (rt *Router) Routes() []Route {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return append([]Route(nil), rt.routes...)
+}
 
 // Rewrite returns the loopback URL a request to raw is sent to, or an
 // error when raw is neither routed nor loopback.
 func (rt *Router) Rewrite(raw string) (string, *Route, error) {
-	for i := range rt.routes {
-		r := &rt.routes[i]
+	rt.mu.Lock()
+	routes := rt.routes
+	rt.mu.Unlock()
+	for i := range routes {
+		r := routes[i]
 		if matchPrefix(raw, r.Prefix) {
-			return strings.TrimSuffix(r.Target, "/") + raw[len(strings.TrimSuffix(r.Prefix, "/")):], r, nil
+			return strings.TrimSuffix(r.Target, "/") + raw[len(strings.TrimSuffix(r.Prefix, "/")):], &r, nil
 		}
 	}
 	u, err := url.Parse(raw)
@@ -99,7 +114,7 @@ func (rt *Router) Rewrite(raw string) (string, *Route, error) {
 	if isLoopback(u.Hostname()) {
 		return raw, nil, nil
 	}
-	return "", nil, fmt.Errorf("pqx host refuses %s %s: no route to a mock for %s and nothing may leave loopback (add a route for it)",
+	return "", nil, fmt.Errorf("pqx host refuses %s %s: no route to a mock for %s and nothing may leave loopback (route it to a mock, e.g. pqx test --route PREFIX=idp|cdr)",
 		"request to", redactQuery(raw), u.Scheme+"://"+u.Host)
 }
 

@@ -382,7 +382,7 @@ func TestPackage(ctx context.Context, path string, opt PackageOptions) (*Result,
 	}
 	env.opt.Router = router
 	res := Run(ctx, c, Options{
-		Router: router, Clock: clk, IDP: env.idp,
+		Router: router, Clock: clk, IDP: env.idp, AutoRouteIDP: true,
 		Username: cmpOr(opt.Username, cdrUser), Password: cmpOr(opt.Password, cdrPassword),
 		Queries: opt.Queries, ParallelRefresh: opt.ParallelRefresh, SoakDays: opt.SoakDays,
 	})
