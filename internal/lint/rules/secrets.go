@@ -69,6 +69,8 @@ func checkSecrets(p *lint.Pass) {
 			}
 			if s, ok := a.constText(value); ok && strings.TrimSpace(s) != "" {
 				report(value, "%s is a literal secret: it ships inside the package", name.Name)
+			} else if call := packagedFile(a, value); call != nil {
+				report(call, "%s is read from a file packaged with the connector (Extension.Contents): it ships inside the .mez/.pqx", name.Name)
 			}
 			return
 		}
@@ -205,4 +207,26 @@ func entropy(s string) float64 {
 		}
 	}
 	return h
+}
+
+// packagedFile returns the Extension.Contents call that e reads, possibly
+// through text conversions (Text.FromBinary, Text.Trim, Lines.FromBinary
+// …), or nil.
+func packagedFile(a *analysis, e ast.Expr) *ast.InvokeExpr {
+	for i := 0; i < maxDepth; i++ {
+		call, ok := a.resolve(e).(*ast.InvokeExpr)
+		if !ok || len(call.Args) == 0 {
+			return nil
+		}
+		name := calleeName(call)
+		switch {
+		case name == "Extension.Contents":
+			return call
+		case strings.HasPrefix(name, "Text.") || strings.HasPrefix(name, "Lines.") || name == "Json.Document" || name == "Binary.Buffer":
+			e = call.Args[0]
+		default:
+			return nil
+		}
+	}
+	return nil
 }
