@@ -49,6 +49,7 @@ With --package FILE it tests a connector pqx did not build (.mez, .pqx or a
 folder): --idp-profile selects the mock IDP profile, which registers the
 client_id and redirect URI it sees, and each --route PREFIX=idp|cdr sends the
 connector's hard-coded URLs with that prefix to the mock IDP or mock CDR.
+Without an idp route the origin of StartLogin's LoginUri goes to the mock IDP.
 
 Prints each step with ok/FAIL and its time; for a failed tenant the M error
 with its source position and the IDP journal. --junit FILE also writes JUnit
