@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"strings"
+
 	"github.com/pqxdev/pqx/internal/lint"
 	"github.com/pqxdev/pqx/internal/m/ast"
 	"github.com/pqxdev/pqx/internal/m/token"
@@ -55,6 +57,12 @@ type leakChecker struct {
 	// seen are the bindings already followed for the current sink; a
 	// binding found clean once is clean again.
 	seen map[ast.Expr]bool
+	// tokenResponses are the Json.Document calls that parse a token
+	// endpoint's answer in FinishLogin, Refresh and their helpers. Such a
+	// record is a secret in a trace; in an error it is what the IDP said
+	// instead of a token, so errors may carry it.
+	tokenResponses map[*ast.InvokeExpr]bool
+	trace          bool // the current sink is a trace
 }
 
 // leak returns a description of the secret that e includes, or "".
@@ -94,6 +102,10 @@ func (c *leakChecker) leak(e ast.Node, depth int) string {
 			return false
 		case *ast.InvokeExpr:
 			name := calleeName(x)
+			if c.trace && c.tokenResponses[x] {
+				found = "the whole token response"
+				return false
+			}
 			if name == "Extension.CurrentCredential" {
 				found = "Extension.CurrentCredential()"
 				return false
@@ -136,8 +148,17 @@ func (c *leakChecker) leak(e ast.Node, depth int) string {
 
 func checkLeaks(p *lint.Pass) {
 	a := newPass(p)
-	c := &leakChecker{a: a, secretPrm: map[*ast.Param]string{}}
+	c := &leakChecker{a: a, secretPrm: map[*ast.Param]string{}, tokenResponses: map[*ast.InvokeExpr]bool{}}
 	if o := a.oauth(); o != nil {
+		for _, root := range []*ast.FunctionExpr{o.finish, o.refresh} {
+			for _, fn := range a.reachable(root) {
+				for _, call := range calls(fn.Body, "Json.Document") {
+					if len(call.Args) > 0 && len(calls(a.resolve(call.Args[0]), "Web.Contents")) > 0 {
+						c.tokenResponses[call] = true
+					}
+				}
+			}
+		}
 		if f := o.finish; f != nil {
 			ctx, cb := finishParams(f)
 			if ctx != nil {
@@ -153,6 +174,7 @@ func checkLeaks(p *lint.Pass) {
 		}
 	}
 	check := func(sink string, args ...ast.Expr) {
+		c.trace = strings.HasPrefix(sink, "Diagnostics.")
 		for _, arg := range args {
 			c.seen = map[ast.Expr]bool{}
 			if s := c.leak(arg, 0); s != "" {
