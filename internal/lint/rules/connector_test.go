@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/pqxdev/pqx/connector"
@@ -52,5 +53,37 @@ func TestDefaultConnectorClean(t *testing.T) {
 		var buf bytes.Buffer
 		lint.WriteText(&buf, res.Diagnostics)
 		t.Errorf("default connector has %d findings:\n%s", len(res.Diagnostics), buf.String())
+	}
+}
+
+// TestLintUnits lints the default connector's tenants as pqx build would,
+// then a copy of one tenant under another ID: both copies collide (PQX011)
+// and only the copy is counted as failing.
+func TestLintUnits(t *testing.T) {
+	srcs := renderDefault(t)
+	var units []Unit
+	for _, s := range srcs {
+		units = append(units, Unit{ID: s.Name[:strings.IndexByte(s.Name, '/')], Sources: []lint.Source{s}})
+	}
+	res, errs := LintUnits(units, lint.Config{})
+	if len(res.Diagnostics) != 0 || len(errs) != 0 {
+		t.Fatalf("default tenants: %v %v", res.Diagnostics, errs)
+	}
+	dup := lint.Source{Name: "copy/" + srcs[0].Name, Content: srcs[0].Content}
+	insecure := lint.Source{Name: "lab/Lab.pq", Content: []byte(`section Lab; A = "http://cdr.lab.example/v1";`)}
+	units = append(units,
+		Unit{ID: "copy", Sources: []lint.Source{dup}},
+		Unit{ID: "lab", Sources: []lint.Source{insecure}, Options: Options{AllowHTTPHosts: []string{"*"}}})
+	res, errs = LintUnits(units, lint.Config{})
+	if errs["copy"] != 1 || len(errs) != 1 {
+		t.Errorf("errors per unit = %v, want copy:1", errs)
+	}
+	for _, d := range res.Diagnostics {
+		if d.Rule != KindsRule {
+			t.Errorf("unexpected %s", d.Message)
+		}
+	}
+	if n := len(findings("lab/Lab.pq", string(insecure.Content), "PQX003")); n != 1 {
+		t.Errorf("the unit's options outlived LintUnits: %d findings", n)
 	}
 }

@@ -235,3 +235,41 @@ func ownLine(line string, col int) bool {
 	}
 	return strings.TrimSpace(string(r[:col-1])) == ""
 }
+
+// Unit is one build target of a project, such as a tenant: its M sources
+// and the rule options that apply to them (for a tenant with
+// allow_insecure_http, Options{AllowHTTPHosts: []string{"*"}}).
+type Unit struct {
+	ID      string
+	Sources []lint.Source
+	Options Options
+}
+
+// LintUnits lints the sources of every unit with cfg and that unit's
+// options, and runs PQX011 across all of them. It returns all findings and
+// the number of errors per unit ID; pqx build stops the units with errors.
+// Source names must be unique across units (prefix them with the unit).
+func LintUnits(units []Unit, cfg lint.Config) (*lint.Result, map[string]int) {
+	var srcs []lint.Source
+	owner := map[string]string{}
+	for _, u := range units {
+		for _, s := range u.Sources {
+			owner[s.Name] = u.ID
+			srcs = append(srcs, s)
+			SetFileOptions(s.Name, u.Options)
+		}
+	}
+	defer func() {
+		for name := range owner {
+			ClearFileOptions(name)
+		}
+	}()
+	res := LintSources(srcs, cfg)
+	errs := map[string]int{}
+	for _, d := range res.Diagnostics {
+		if d.Severity == lint.Error {
+			errs[owner[d.Pos.Filename]]++
+		}
+	}
+	return res, errs
+}
