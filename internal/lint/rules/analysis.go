@@ -1,23 +1,3 @@
-// Package rules holds pqx's connector rules PQX001–PQX012: checks on the
-// syntax tree of a Power Query connector for the mistakes that otherwise
-// surface only after release (a shipped client secret, a PKCE verifier kept
-// in section state, a missing state parameter, no TestConnection, a dynamic
-// Web.Contents URL, …).
-//
-// The package registers its rules with internal/lint from init; import it
-// for that side effect wherever lint runs:
-//
-//	import _ "github.com/pqxdev/pqx/internal/lint/rules"
-//
-// PQX011 compares several files (DataSource.Kind and section names must be
-// unique across the tenants of a project), so it runs through CheckKinds or
-// Run rather than per file.
-//
-// The rules need some values (a redirect URI, a query parameter name), so
-// the package has a small constant folder over the AST: text literals,
-// concatenations with &, Text.Combine of constants, and identifiers bound to
-// such values by section members, let variables and record fields. It does
-// not evaluate anything else, and a rule that cannot decide stays silent.
 package rules
 
 import (
