@@ -244,7 +244,9 @@ func init() {
 			return series(th, a, func(i int, step time.Duration) Value { return Date{T: a[0].(Date).T.Add(time.Duration(i) * step)} })
 		}),
 		builtin("List.DateTimes", "start as datetime, count as number, step as duration", func(th *Thread, a []Value) (Value, error) {
-			return series(th, a, func(i int, step time.Duration) Value { return DateTime{T: a[0].(DateTime).T.Add(time.Duration(i) * step)} })
+			return series(th, a, func(i int, step time.Duration) Value {
+				return DateTime{T: a[0].(DateTime).T.Add(time.Duration(i) * step)}
+			})
 		}),
 		builtin("List.DateTimeZones", "start as datetimezone, count as number, step as duration", func(th *Thread, a []Value) (Value, error) {
 			return series(th, a, func(i int, step time.Duration) Value {
@@ -403,10 +405,13 @@ func leadingCount(th *Thread, l *List, v Value, fromEnd bool) (int, error) {
 	case Null:
 		return min(1, l.Len()), nil
 	case Number:
-		if x.F < 0 {
+		if x.F < 0 || math.IsNaN(x.F) {
 			return 0, argRange("countOrCondition")
 		}
-		return min(int(x.F), l.Len()), nil
+		if x.F >= float64(l.Len()) {
+			return l.Len(), nil
+		}
+		return int(x.F), nil
 	case *Function:
 		n := 0
 		for k := 0; k < l.Len(); k++ {
