@@ -173,3 +173,27 @@ in
 	[Keys = Table.Keys(nav), Meta = Value.Metadata(Value.Type(nav))[NavigationTable.NameColumn], Data = nav{[Key = "ehr"]}[Data]]`
 	runCases(t, []evalCase{{src: src, want: `[Keys = {[Columns = {"Key"}, Primary = true]}, Meta = "Name", Data = {1}]`}})
 }
+
+// TestGenerateByPage runs the paging helper connectors ship (from the
+// Power Query SDK samples, re-typed): pages from List.Generate expanded
+// into one table whose type is the first page's.
+func TestGenerateByPage(t *testing.T) {
+	src := `let
+	Table.GenerateByPage = (getNextPage as function) as table =>
+		let
+			listOfPages = List.Generate(() => getNextPage(null), (lastPage) => lastPage <> null, (lastPage) => getNextPage(lastPage)),
+			tableOfPages = Table.FromList(listOfPages, Splitter.SplitByNothing(), {"Column1"}),
+			firstRow = tableOfPages{0}?,
+			keys = if (firstRow = null) then {"Column1"} else Table.ColumnNames(firstRow[Column1]),
+			appliedType = if (firstRow = null) then Value.Type(Table.FromRows({})) else Value.Type(firstRow[Column1])
+		in
+			Value.ReplaceType(Table.ExpandTableColumn(tableOfPages, "Column1", keys), appliedType),
+	pages = {{[id = 1, v = "a"], [id = 2, v = "b"]}, {[id = 3, v = "c"]}},
+	page = (i) => Table.TransformColumnTypes(Table.FromRecords(pages{i}), {"id", Int64.Type}) meta [Next = if i + 1 < List.Count(pages) then i + 1 else null],
+	result = Table.GenerateByPage((previous) =>
+		let next = if previous = null then 0 else Value.Metadata(previous)[Next]
+		in if next = null then null else page(next))
+in
+	result`
+	runCases(t, []evalCase{{src: src, want: `#table(type table [id = Int64.Type, v = any], {{1, "a"}, {2, "b"}, {3, "c"}})`}})
+}
