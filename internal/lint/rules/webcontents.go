@@ -11,15 +11,17 @@ func init() {
 		ID:       "PQX008",
 		Severity: lint.Warning,
 		Summary:  "Web.Contents gets a computed URL instead of a static base URL with RelativePath/Query",
-		Explanation: "The Power BI service decides whether a query can be refreshed on a schedule " +
-			"by looking at the URL passed to Web.Contents before running it; a URL computed by " +
-			"concatenation, Uri.Combine or Text.Format, or read from a response, is a dynamic " +
-			"data source and the refresh is refused (\"This dataset includes a dynamic data " +
-			"source\"). It also makes credentials and privacy levels apply to a different " +
-			"data-source path on each call. Pass a constant base URL as the first argument and " +
-			"put the variable parts in the options: `Web.Contents(BaseUrl, [RelativePath = " +
-			"\"items/\" & id, Query = [page = Text.From(n)]])`. The OAuth functions (StartLogin, " +
-			"FinishLogin, Refresh and their helpers) are exempt: they run outside data refresh.",
+		Explanation: "Power BI matches credentials, privacy levels and scheduled refresh to the URL " +
+			"passed to Web.Contents. A URL computed by concatenation, Uri.Combine or Text.Format, " +
+			"or read from a response (a next-page link), is a dynamic data source: the service " +
+			"cannot analyse it before running the query and may refuse to refresh it (\"This " +
+			"dataset includes a dynamic data source\"), and each distinct URL can ask for its " +
+			"own credential. Pass a constant base URL as the first argument and put the " +
+			"variable parts in the options: `Web.Contents(BaseUrl, [RelativePath = \"items/\" " +
+			"& id, Query = [page = Text.From(n)]])`. A URL built only from the data source " +
+			"function's own arguments (the data source path) is accepted, and so are the OAuth " +
+			"functions (StartLogin, FinishLogin, Refresh and their helpers), which run outside " +
+			"data refresh.",
 		Check: checkWebContents,
 	})
 }
@@ -72,13 +74,38 @@ func checkWebContents(p *lint.Pass) {
 		}
 		return false
 	}
+	// A URL built only from the data source function's own arguments
+	// ("https://" & server & "/api") is the data source path itself: Power
+	// BI keys credentials and refresh on those arguments, and a varying
+	// host cannot move into RelativePath.
+	ds := a.dataSourceParams()
+	dsOnly := func(e ast.Expr) bool {
+		deps := a.paramDeps(e)
+		if len(deps) == 0 {
+			return false
+		}
+		for prm := range deps {
+			if !ds[prm] {
+				return false
+			}
+		}
+		dynamic := false
+		inspectExprs(a.resolve(e), func(n ast.Node) bool {
+			switch n.(type) {
+			case *ast.FieldAccess, *ast.ItemAccess, *ast.InvokeExpr:
+				dynamic = true
+			}
+			return !dynamic
+		})
+		return !dynamic
+	}
 	reported := map[ast.Node]bool{}
 	for _, call := range calls(p.Doc, "Web.Contents") {
 		if len(call.Args) == 0 || inExempt(call) {
 			continue
 		}
 		arg := call.Args[0]
-		if why := a.computedKind(arg); why != "" {
+		if why := a.computedKind(arg); why != "" && !dsOnly(arg) {
 			p.Reportf(arg, "Web.Contents URL is %s: pass a static base URL and put the variable part in RelativePath or Query", why)
 			continue
 		}
@@ -105,7 +132,7 @@ func checkWebContents(p *lint.Pass) {
 			if idx >= len(site.Args) || reported[site.Args[idx]] || inExempt(site) {
 				continue
 			}
-			if why := a.computedKind(site.Args[idx]); why != "" {
+			if why := a.computedKind(site.Args[idx]); why != "" && !dsOnly(site.Args[idx]) {
 				reported[site.Args[idx]] = true
 				p.Reportf(site.Args[idx], "URL passed to Web.Contents (through %s, line %d) is %s: pass a static base URL and put the variable part in RelativePath or Query",
 					m.Name.Name, p.Fset.Position(call.Pos()).Line, why)
@@ -127,5 +154,25 @@ func (a *analysis) callSites(name string) []*ast.InvokeExpr {
 		}
 		return true
 	})
+	return out
+}
+
+// dataSourceParams returns the parameters of the data source functions:
+// shared members with a DataSource.Kind attribute.
+func (a *analysis) dataSourceParams() map[*ast.Param]bool {
+	out := map[*ast.Param]bool{}
+	if a.section == nil {
+		return out
+	}
+	for _, m := range a.section.Members {
+		if m.Attrs == nil || field(m.Attrs.Fields, "DataSource.Kind") == nil {
+			continue
+		}
+		if fn := a.function(m.Value); fn != nil {
+			for _, p := range fn.Params {
+				out[p] = true
+			}
+		}
+	}
 	return out
 }
