@@ -540,6 +540,9 @@ func (s *session) parallelRefresh(cur *token) {
 		}
 		wg.Wait()
 		if s.opt.IDP != nil {
+			// A refresh that failed before reaching the IDP leaves the hold
+			// armed; it must not stall later requests.
+			s.opt.IDP.ClearFaults()
 			entries := s.opt.IDP.Journal().Filter(func(e *mockidp.Entry) bool { return e.Seq > mark })
 			sum := mockidp.Summarize(entries)
 			p.Reasons, p.Effects = sum.Reasons, sum.Effects
