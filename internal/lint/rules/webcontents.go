@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"strings"
+
 	"github.com/pqxdev/pqx/internal/lint"
 	"github.com/pqxdev/pqx/internal/m/ast"
 	"github.com/pqxdev/pqx/internal/m/token"
@@ -18,8 +20,8 @@ func init() {
 			"dataset includes a dynamic data source\"), and each distinct URL can ask for its " +
 			"own credential. Pass a constant base URL as the first argument and put the " +
 			"variable parts in the options: `Web.Contents(BaseUrl, [RelativePath = \"items/\" " +
-			"& id, Query = [page = Text.From(n)]])`. A URL built only from the data source " +
-			"function's own arguments (the data source path) is accepted, and so are the OAuth " +
+			"& id, Query = [page = Text.From(n)]])`. A host name built only from the data source " +
+			"function's own arguments (part of the data source path) is accepted, and so are the OAuth " +
 			"functions (StartLogin, FinishLogin, Refresh and their helpers), which run outside " +
 			"data refresh.",
 		Check: checkWebContents,
@@ -74,7 +76,7 @@ func checkWebContents(p *lint.Pass) {
 		}
 		return false
 	}
-	// A URL built only from the data source function's own arguments
+	// A host built only from the data source function's own arguments
 	// ("https://" & server & "/api") is the data source path itself: Power
 	// BI keys credentials and refresh on those arguments, and a varying
 	// host cannot move into RelativePath.
@@ -88,6 +90,19 @@ func checkWebContents(p *lint.Pass) {
 			if !ds[prm] {
 				return false
 			}
+		}
+		// Only a varying host is exempt: once the host is complete, the
+		// rest belongs in RelativePath and Query.
+		budget := maxSteps
+		prefix := ""
+		for _, pc := range a.flatten(e, 0, &budget) {
+			if pc.kind != pieceText {
+				break
+			}
+			prefix += pc.text
+		}
+		if _, rest, ok := strings.Cut(prefix, "://"); !ok || strings.ContainsAny(rest, "/?#") {
+			return false
 		}
 		dynamic := false
 		inspectExprs(a.resolve(e), func(n ast.Node) bool {
