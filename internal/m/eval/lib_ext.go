@@ -74,7 +74,7 @@ func init() {
 			return DateTimeZone{T: now.In(time.FixedZone("", off))}, nil
 		}),
 	)
-	notSupported("Extension.InvokeWithCredentials", "Value.NativeQuery", "Table.View", "OData.Feed", "Odbc.DataSource", "Odbc.Query", "Csv.Document", "Table.Pivot")
+	notSupported("Extension.InvokeWithCredentials", "Value.NativeQuery", "Table.View", "OData.Feed", "Odbc.DataSource", "Odbc.Query", "Csv.Document")
 }
 
 // wallUTC keeps the wall clock of t and drops its zone.

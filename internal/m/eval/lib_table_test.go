@@ -197,3 +197,17 @@ in
 	result`
 	runCases(t, []evalCase{{src: src, want: `#table(type table [id = Int64.Type, v = any], {{1, "a"}, {2, "b"}, {3, "c"}})`}})
 }
+
+func TestLibTablePivot(t *testing.T) {
+	const src = `#table({"key", "attribute", "value"}, {{"x", "a", 1}, {"x", "c", 3}, {"y", "a", 2}, {"y", "b", 4}, {"y", "b", 5}})`
+	runCases(t, []evalCase{
+		{src: `Table.Pivot(Table.FirstN(` + src + `, 4), {"a", "b", "c"}, "attribute", "value")`,
+			want: `#table(type table [key = any, a = any, b = any, c = any], {{"x", 1, null, 3}, {"y", 2, 4, null}})`},
+		{src: `Table.Pivot(` + src + `, {"a", "b", "c"}, "attribute", "value", List.Sum)`,
+			want: `#table(type table [key = any, a = any, b = any, c = any], {{"x", 1, null, 3}, {"y", 2, 9, null}})`},
+		{src: `Table.Pivot(` + src + `, {"a", "b"}, "attribute", "value"){1}[b]`, reason: "Expression.Error", msg: "There were too many elements in the enumeration"},
+		{src: `Table.Pivot(` + src + `, {"a"}, "nope", "value")`, reason: "Expression.Error", msg: "The column 'nope' of the table wasn't found."},
+		{src: `Table.Unpivot(Table.Pivot(Table.FirstN(` + src + `, 4), {"a", "b", "c"}, "attribute", "value"), {"a", "b", "c"}, "attribute", "value")`,
+			want: `#table(type table [key = any, attribute = text, value = any], {{"x", "a", 1}, {"x", "c", 3}, {"y", "a", 2}, {"y", "b", 4}})`},
+	})
+}
