@@ -51,6 +51,11 @@ client_id and redirect URI it sees, and each --route PREFIX=idp|cdr sends the
 connector's hard-coded URLs with that prefix to the mock IDP or mock CDR.
 Without an idp route the origin of StartLogin's LoginUri goes to the mock IDP.
 
+--idp-config FILE lays a mock IDP scenario over every tenant's IDP (faults
+such as a 502 HTML page on the first refresh, scripted authorize outcomes,
+profile overrides; the format of pqx mock idp --config), so a test can check
+how the connector reports an IDP failure.
+
 Prints each step with ok/FAIL and its time; for a failed tenant the M error
 with its source position and the IDP journal. --junit FILE also writes JUnit
 XML for CI. Exit status: 0 all passed, 1 a step failed, 2 usage error.`,
@@ -61,6 +66,7 @@ XML for CI. Exit status: 0 all passed, 1 a step failed, 2 usage error.`,
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print what each step checked"},
 			&cli.IntFlag{Name: "parallel-refresh", Value: 4, Usage: "`N` refreshes fired at once with one refresh token (0 skips)"},
 			&cli.IntFlag{Name: "soak", Usage: "add a scheduled-refresh soak: refresh twice a virtual day for `DAYS` days and report the day a new sign-in is needed"},
+			&cli.StringFlag{Name: "idp-config", Usage: "lay the mock IDP config or scenario `FILE` (faults, authorize outcomes, override; YAML or JSON) over each tenant's IDP"},
 			&cli.StringFlag{Name: "package", Usage: "test the connector in `FILE` (.mez, .pqx or folder) instead of a project"},
 			&cli.StringFlag{Name: "idp-profile", Value: "strict-rfc", Usage: "mock IDP `PROFILE` for --package (" + strings.Join(mockidp.Profiles(), ", ") + ")"},
 			&cli.StringFlag{Name: "cdr-profile", Value: "ehrbase", Usage: "mock CDR `PROFILE` for --package (" + strings.Join(mockcdr.Profiles(), ", ") + ")"},
@@ -88,6 +94,14 @@ func runTest(c *cli.Context) error {
 	if soak < 0 || soak > 3650 {
 		return usagef("--soak %d: want 0 to 3650 days", soak)
 	}
+	var idpConfig *mockidp.Config
+	if f := c.String("idp-config"); f != "" {
+		cfg, err := mockidp.LoadConfig(f)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		idpConfig = &cfg
+	}
 	var results []*host.Result
 	if pkg := c.String("package"); pkg != "" {
 		if c.NArg() > 0 || len(c.StringSlice("tenant")) > 0 {
@@ -106,7 +120,7 @@ func runTest(c *cli.Context) error {
 		}
 		res, err := host.TestPackage(ctx, pkg, host.PackageOptions{
 			IDPProfile: c.String("idp-profile"), CDRProfile: c.String("cdr-profile"),
-			Routes: routes, Queries: c.StringSlice("query"), ParallelRefresh: n, SoakDays: soak,
+			Routes: routes, IDPConfig: idpConfig, Queries: c.StringSlice("query"), ParallelRefresh: n, SoakDays: soak,
 		})
 		if err != nil {
 			return usagef("%v", err)
@@ -120,7 +134,7 @@ func runTest(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		results, err = host.TestProject(ctx, p, host.SuiteOptions{Tenants: c.StringSlice("tenant"), ParallelRefresh: n, SoakDays: soak})
+		results, err = host.TestProject(ctx, p, host.SuiteOptions{Tenants: c.StringSlice("tenant"), ParallelRefresh: n, SoakDays: soak, IDPConfig: idpConfig})
 		if err != nil {
 			return usagef("%v", err)
 		}

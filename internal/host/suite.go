@@ -28,6 +28,10 @@ type SuiteOptions struct {
 	SoakEvery       time.Duration
 	// Workers bounds tenants tested at once; 0 means GOMAXPROCS.
 	Workers int
+	// IDPConfig, when set, is laid over each tenant's mock IDP config: its
+	// override, faults, scripted authorize outcomes, users, APIs and signing
+	// algorithm apply; the profile, clients and clock stay the tenant's.
+	IDPConfig *mockidp.Config
 	// Start is the virtual start time of every tenant's clock; zero means
 	// 2025-01-01T00:00:00Z.
 	Start time.Time
@@ -193,6 +197,7 @@ func newTenantEnv(t *project.Tenant, r *render.Renderer, opt SuiteOptions) (env 
 			}
 			cfg.Clients = append(cfg.Clients, mockidp.Client{ID: a.ClientID, RedirectURIs: []string{PowerBIRedirect}, RedirectType: "native"})
 		}
+		overlay(&cfg, opt.IDPConfig)
 		if env.idp, err = mockidp.New(cfg); err != nil {
 			return env, fmt.Errorf("mock IDP (profile %s): %w", cfg.Profile, err)
 		}
@@ -322,6 +327,9 @@ type PackageOptions struct {
 	// Username and Password for UsernamePassword connectors; "" means the
 	// mock CDR's test user.
 	Username, Password string
+	// IDPConfig as in SuiteOptions; its profile, when set, replaces
+	// IDPProfile.
+	IDPConfig *mockidp.Config
 	// Queries as in Options.
 	Queries         []string
 	ParallelRefresh int
@@ -341,7 +349,12 @@ func TestPackage(ctx context.Context, path string, opt PackageOptions) (*Result,
 	clk := mockidp.NewClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	env := &tenantEnv{}
 	defer env.close()
-	env.idp, err = mockidp.New(mockidp.Config{Profile: opt.IDPProfile, Clock: clk, AutoRegister: true})
+	cfg := mockidp.Config{Profile: opt.IDPProfile, Clock: clk, AutoRegister: true}
+	if opt.IDPConfig != nil && opt.IDPConfig.Profile != "" {
+		cfg.Profile = opt.IDPConfig.Profile
+	}
+	overlay(&cfg, opt.IDPConfig)
+	env.idp, err = mockidp.New(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -389,4 +402,35 @@ func TestPackage(ctx context.Context, path string, opt PackageOptions) (*Result,
 	res.Name = path
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// overlay applies the scenario parts of a user's mock IDP config.
+func overlay(cfg *mockidp.Config, o *mockidp.Config) {
+	if o == nil {
+		return
+	}
+	cfg.Override = o.Override
+	cfg.Faults = o.Faults
+	cfg.Authorize = o.Authorize
+	cfg.Users = o.Users
+	cfg.APIs = o.APIs
+	cfg.Vars = mergeVars(cfg.Vars, o.Vars)
+	if o.Signing != "" {
+		cfg.Signing = o.Signing
+	}
+	cfg.Clients = append(cfg.Clients, o.Clients...)
+}
+
+func mergeVars(a, b map[string]string) map[string]string {
+	if len(b) == 0 {
+		return a
+	}
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }
