@@ -17,10 +17,9 @@ type kindDecl struct {
 
 // oauthFuncs are the functions of an OAuth authentication kind.
 type oauthFuncs struct {
-	record                          *ast.RecordExpr // the OAuth kind record, nil when found by member names
-	start, finish, refresh, logout  *ast.FunctionExpr
-	startRef, finishRef, refreshRef ast.Node
-	hasRefreshField, fromKindRecord bool
+	record                         *ast.RecordExpr // the OAuth kind record, nil when found by member names
+	start, finish, refresh, logout *ast.FunctionExpr
+	hasRefreshField                bool // the kind record (or section) names a Refresh
 }
 
 // kinds lists the data-source kinds declared by DataSource.Kind attributes
@@ -81,15 +80,15 @@ func (a *analysis) oauth() *oauthFuncs {
 		}
 		rec, _ := a.resolve(o.Value).(*ast.RecordExpr)
 		fs, _ := a.recordFields(o.Value)
-		of := &oauthFuncs{record: rec, fromKindRecord: true}
+		of := &oauthFuncs{record: rec}
 		if f := field(fs, "StartLogin"); f != nil {
-			of.start, of.startRef = a.function(f.Value), f
+			of.start = a.function(f.Value)
 		}
 		if f := field(fs, "FinishLogin"); f != nil {
-			of.finish, of.finishRef = a.function(f.Value), f
+			of.finish = a.function(f.Value)
 		}
 		if f := field(fs, "Refresh"); f != nil {
-			of.refresh, of.refreshRef, of.hasRefreshField = a.function(f.Value), f, true
+			of.refresh, of.hasRefreshField = a.function(f.Value), true
 		}
 		if f := field(fs, "Logout"); f != nil {
 			of.logout = a.function(f.Value)
@@ -100,12 +99,12 @@ func (a *analysis) oauth() *oauthFuncs {
 	if m == nil {
 		return nil
 	}
-	of := &oauthFuncs{start: a.function(m.Value), startRef: m}
+	of := &oauthFuncs{start: a.function(m.Value)}
 	if m := a.members["FinishLogin"]; m != nil {
-		of.finish, of.finishRef = a.function(m.Value), m
+		of.finish = a.function(m.Value)
 	}
 	if m := a.members["Refresh"]; m != nil {
-		of.refresh, of.refreshRef, of.hasRefreshField = a.function(m.Value), m, true
+		of.refresh, of.hasRefreshField = a.function(m.Value), true
 	}
 	if m := a.members["Logout"]; m != nil {
 		of.logout = a.function(m.Value)
@@ -113,7 +112,7 @@ func (a *analysis) oauth() *oauthFuncs {
 	return of
 }
 
-// finishContext returns FinishLogin's context parameter (by arity: the
+// finishParams returns FinishLogin's context parameter (by arity: the
 // first of three, the third of five), and its callback URI parameter.
 func finishParams(fn *ast.FunctionExpr) (context, callback *ast.Param) {
 	switch len(fn.Params) {
