@@ -102,13 +102,13 @@ func prettyInto(b *strings.Builder, s string, indent int, force bool) {
 	}
 	// A "#table(type table [...], {" prefix keeps the type on one line.
 	if strings.HasPrefix(s, "#table(") && s[open] == '[' {
-		rows := strings.Index(s[close:], "{")
-		if rows >= 0 {
-			b.WriteString(s[:close+rows+1])
-			items := splitTop(s[close+rows+1 : matching(s, close+rows)])
-			writeItems(b, items, indent)
-			b.WriteString(s[matching(s, close+rows):])
-			return
+		if rows := strings.Index(s[close:], "{"); rows >= 0 {
+			if end := matching(s, close+rows); end >= 0 {
+				b.WriteString(s[:close+rows+1])
+				writeItems(b, splitTop(s[close+rows+1:end]), indent)
+				b.WriteString(s[end:])
+				return
+			}
 		}
 	}
 	b.WriteString(s[:open+1])
@@ -182,7 +182,8 @@ func splitTop(s string) []string {
 			}
 		}
 	}
-	if t := strings.TrimSpace(s[start:]); t != "" {
+	// A trailing empty item is kept after a comma so no text is lost.
+	if t := strings.TrimSpace(s[start:]); t != "" || len(out) > 0 {
 		out = append(out, t)
 	}
 	return out
