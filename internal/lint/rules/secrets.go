@@ -80,6 +80,13 @@ func checkSecrets(p *lint.Pass) {
 			}
 		}
 	}
+	// Names first, so that a secret bound to a telling name is reported
+	// as such rather than by its shape.
+	if a.section != nil {
+		for _, m := range a.section.Members {
+			named(m.Name, m.Value)
+		}
+	}
 	inspectExprs(p.Doc, func(n ast.Node) bool {
 		switch x := n.(type) {
 		case *ast.RecordExpr:
@@ -107,11 +114,6 @@ func checkSecrets(p *lint.Pass) {
 		}
 		return true
 	})
-	if a.section != nil {
-		for _, m := range a.section.Members {
-			named(m.Name, m.Value)
-		}
-	}
 }
 
 const highEntropyReason = "high-entropy token (looks like a key or secret)"
