@@ -2,7 +2,9 @@ package rules
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pqxdev/pqx/connector"
@@ -85,5 +87,35 @@ func TestLintUnits(t *testing.T) {
 	}
 	if n := len(findings("lab/Lab.pq", string(insecure.Content), "PQX003")); n != 1 {
 		t.Errorf("the unit's options outlived LintUnits: %d findings", n)
+	}
+}
+
+// TestConcurrentLint lints the testdata sources from several goroutines at
+// once (pqx build lints tenants in parallel): the shared analysis cache and
+// options must give the same findings as a sequential run. Run with -race.
+func TestConcurrentLint(t *testing.T) {
+	srcs := corpus(t)
+	want := make([]int, len(srcs))
+	for i, src := range srcs {
+		want[i] = len(lint.Lint("c.pq", src, lint.Config{}))
+	}
+	errs := make(chan string, 64)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, src := range srcs {
+				if got := len(lint.Lint("c.pq", src, lint.Config{})); got != want[i] {
+					errs <- fmt.Sprintf("source %d: %d findings, want %d", i, got, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
