@@ -214,7 +214,13 @@ func checkPKCEState(p *lint.Pass) {
 				continue
 			}
 			c := field(r.Fields, "Context")
+			var challenge, ctx derivation
+			if cv := q.last("code_challenge"); cv != nil && cv.value != nil && c != nil {
+				challenge, ctx = a.derive(cv.value), a.derive(c.Value)
+			}
 			switch {
+			case len(challenge.randoms) > 0 && len(ctx.randoms) > 0 && !sharesRandom(challenge, ctx):
+				p.Reportf(c.Value, "Context holds another random value than the verifier the code_challenge is made from: return that verifier")
 			case c == nil:
 				p.Reportf(r, "StartLogin sends a code_challenge but returns no Context: return the verifier as Context so that FinishLogin can send it")
 			case isNull(c.Value) || isConst(a, c.Value):
@@ -271,6 +277,17 @@ func checkPKCEMethod(p *lint.Pass) {
 			}
 		case m.known && m.text != "S256":
 			p.Reportf(m.node, "code_challenge_method is %q: use S256", m.text)
+		case m.known:
+			// S256 with a challenge that is the verifier itself: the
+			// IDP compares SHA-256(verifier) with it and refuses the code.
+			c := q.last("code_challenge")
+			if c.value == nil {
+				break
+			}
+			d := a.derive(c.value)
+			if d.random && !d.hash && !d.opaque {
+				p.Reportf(c.value, "code_challenge is the verifier itself, not its SHA-256, but the method is S256: send base64url(SHA-256(verifier)) made with Crypto.CreateHash")
+			}
 		}
 	}
 }
