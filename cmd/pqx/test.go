@@ -63,7 +63,7 @@ XML for CI. Exit status: 0 all passed, 1 a step failed, 2 usage error.`,
 			&cli.StringSliceFlag{Name: "tenant", Aliases: []string{"t"}, Usage: "test only tenants whose id matches `GLOB` (repeatable)"},
 			&cli.StringFlag{Name: "junit", Usage: "write JUnit XML results to `FILE`"},
 			&cli.BoolFlag{Name: "json", Usage: "print results as JSON"},
-			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print what each step checked"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print what each step checked, and every IDP journal"},
 			&cli.IntFlag{Name: "parallel-refresh", Value: 4, Usage: "`N` refreshes fired at once with one refresh token (0 skips)"},
 			&cli.IntFlag{Name: "soak", Usage: "add a scheduled-refresh soak: refresh twice a virtual day for `DAYS` days and report the day a new sign-in is needed"},
 			&cli.StringFlag{Name: "idp-config", Usage: "lay the mock IDP config or scenario `FILE` (faults, authorize outcomes, override; YAML or JSON) over each tenant's IDP"},
@@ -120,7 +120,7 @@ func runTest(c *cli.Context) error {
 		}
 		res, err := host.TestPackage(ctx, pkg, host.PackageOptions{
 			IDPProfile: c.String("idp-profile"), CDRProfile: c.String("cdr-profile"),
-			Routes: routes, IDPConfig: idpConfig, Queries: c.StringSlice("query"), ParallelRefresh: n, SoakDays: soak,
+			Routes: routes, IDPConfig: idpConfig, Journal: c.Bool("verbose"), Queries: c.StringSlice("query"), ParallelRefresh: n, SoakDays: soak,
 		})
 		if err != nil {
 			return usagef("%v", err)
@@ -134,7 +134,7 @@ func runTest(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		results, err = host.TestProject(ctx, p, host.SuiteOptions{Tenants: c.StringSlice("tenant"), ParallelRefresh: n, SoakDays: soak, IDPConfig: idpConfig})
+		results, err = host.TestProject(ctx, p, host.SuiteOptions{Tenants: c.StringSlice("tenant"), ParallelRefresh: n, SoakDays: soak, IDPConfig: idpConfig, Journal: c.Bool("verbose")})
 		if err != nil {
 			return usagef("%v", err)
 		}

@@ -100,6 +100,9 @@ type Options struct {
 	// BI service's scheduled refresh) for that many virtual days.
 	SoakDays  int
 	SoakEvery time.Duration
+	// Journal attaches the IDP journal to the result even when every step
+	// passed (it always is on failure).
+	Journal bool
 	// Timeout bounds each evaluation; 0 means 30 s.
 	Timeout time.Duration
 }
@@ -176,6 +179,9 @@ type session struct {
 
 	mu      sync.Mutex
 	cancels []context.CancelFunc // of every evaluation's deadline, released by Run
+	// cur is the OAuth credential record the host keeps, for
+	// Extension.CurrentCredential(true).
+	cur *token
 }
 
 // evalClock adapts the mocks' virtual clock to the evaluator: M sleeps
@@ -235,7 +241,7 @@ func Run(ctx context.Context, c *Connector, opt Options) *Result {
 	for _, cancel := range s.cancels {
 		cancel()
 	}
-	if res.Failed() && opt.IDP != nil {
+	if (res.Failed() || opt.Journal) && opt.IDP != nil {
 		res.Journal = opt.IDP.Journal().Entries()
 	}
 	res.Duration = time.Since(start)
@@ -326,6 +332,27 @@ func (s *session) newEval(cred *eval.Credential, anonymous bool) (*eval.Thread, 
 		NewGuid:        s.guid,
 		Credential:     cred,
 		DataSourceKind: s.c.Kind,
+	}
+	if cred != nil && cred.AuthenticationKind == "OAuth" {
+		// Extension.CurrentCredential(true): the engine runs Refresh and
+		// hands out the new credential, which it keeps from then on.
+		h.RefreshCredential = func() (*eval.Credential, error) {
+			s.mu.Lock()
+			cur := s.cur
+			s.mu.Unlock()
+			if cur == nil {
+				return nil, errors.New("no OAuth credential to refresh")
+			}
+			t, err := s.callRefresh(cur)
+			if err != nil {
+				return nil, err
+			}
+			s.mu.Lock()
+			s.cur = t
+			s.mu.Unlock()
+			h.Credential = t.credential()
+			return h.Credential, nil
+		}
 	}
 	s.c.Ext.Configure(h)
 	th := eval.NewThread(eval.NewEnvironment(), h)

@@ -73,6 +73,7 @@ func (s *session) runOAuth() {
 	if !ok {
 		return
 	}
+	s.setCurrent(tok)
 	cred := tok.credential()
 	if !s.testConnection("TestConnection", cred) {
 		return
@@ -104,21 +105,27 @@ func (s *session) runOAuth() {
 	})
 	var fresh *token
 	if refresh {
-		fresh, ok = s.refresh("Refresh", tok)
+		// The credential the host keeps now: the connector may have
+		// refreshed it itself (Extension.CurrentCredential(true)).
+		fresh, ok = s.refresh("Refresh", s.current())
 		if !ok {
 			fresh = nil
 		}
 		if fresh != nil {
+			s.setCurrent(fresh)
 			s.testConnection("TestConnection (refreshed token)", fresh.credential())
 			// The next scheduled refresh uses whatever the credential now
 			// holds; a dropped rotated token shows up here at the latest.
-			if next, ok := s.refresh("Refresh again (next scheduled refresh)", fresh); ok && next != nil {
+			if next, ok := s.refresh("Refresh again (next scheduled refresh)", s.current()); ok && next != nil {
 				fresh = next
+				s.setCurrent(next)
+			} else {
+				fresh = nil
 			}
 		}
 	}
 	if fresh != nil && s.opt.ParallelRefresh > 1 {
-		s.parallelRefresh(fresh)
+		s.parallelRefresh(s.current())
 	}
 	if s.opt.IDP != nil {
 		s.errorCallback("FinishLogin refuses an error callback", mockidp.AuthorizeOutcome{Action: mockidp.OutcomeAccessDenied}, "access_denied")
@@ -420,29 +427,13 @@ func (s *session) refresh(name string, old *token) (*token, bool) {
 			st.Detail = "the credential has no refresh_token; Power BI would ask the user to sign in again"
 			return errSkip
 		}
-		th, sec, err := s.newEval(nil, true)
-		if err != nil {
-			return err
-		}
-		f, err := s.authFunc(th, sec, "OAuth", "Refresh")
-		if err != nil {
-			return err
-		}
-		if f == nil {
-			st.Detail = "no Refresh function: the user signs in again when the access token expires"
-			return errSkip
-		}
 		s.opt.Router.CaptureResponses(s.isTokenRequest)
 		defer s.opt.Router.CaptureResponses(nil)
 		s.opt.Router.Captured()
-		var v eval.Value
-		switch len(f.Params) {
-		case 2:
-			v, err = forced(th, f, eval.Str(s.opt.DataSourcePath), eval.Str(old.refreshToken))
-		case 3:
-			v, err = forced(th, f, eval.NullValue, eval.Str(s.opt.DataSourcePath), old.rec)
-		default:
-			return fmt.Errorf("Refresh takes %d parameters; Power Query calls it with 2 (dataSourcePath, refreshToken) or 3 (clientApplication, dataSourcePath, oldCredential)", len(f.Params))
+		v, err := s.callRefreshFn(old)
+		if errors.Is(err, errNoRefresh) {
+			st.Detail = "no Refresh function: the user signs in again when the access token expires"
+			return errSkip
 		}
 		if err != nil {
 			return err
@@ -475,6 +466,56 @@ func (s *session) refresh(name string, old *token) (*token, bool) {
 		return nil
 	})
 	return tok, ok
+}
+
+// setCurrent makes t the credential the host keeps.
+func (s *session) setCurrent(t *token) {
+	s.mu.Lock()
+	s.cur = t
+	s.mu.Unlock()
+}
+
+// current returns the credential the host keeps.
+func (s *session) current() *token {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
+
+// errNoRefresh means Authentication[OAuth] has no Refresh.
+var errNoRefresh = errors.New("Authentication[OAuth] has no Refresh")
+
+// callRefreshFn evaluates Refresh in a new evaluation, dispatched by arity:
+// 2 (dataSourcePath, refreshToken) or 3 (clientApplication,
+// dataSourcePath, oldCredential).
+func (s *session) callRefreshFn(old *token) (eval.Value, error) {
+	th, sec, err := s.newEval(nil, true)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.authFunc(th, sec, "OAuth", "Refresh")
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, errNoRefresh
+	}
+	switch len(f.Params) {
+	case 2:
+		return forced(th, f, eval.Str(s.opt.DataSourcePath), eval.Str(old.refreshToken))
+	case 3:
+		return forced(th, f, eval.NullValue, eval.Str(s.opt.DataSourcePath), old.rec)
+	}
+	return nil, fmt.Errorf("Refresh takes %d parameters; Power Query calls it with 2 (dataSourcePath, refreshToken) or 3 (clientApplication, dataSourcePath, oldCredential)", len(f.Params))
+}
+
+// callRefresh runs Refresh and checks the record it returns.
+func (s *session) callRefresh(old *token) (*token, error) {
+	v, err := s.callRefreshFn(old)
+	if err != nil {
+		return nil, err
+	}
+	return s.toToken("Refresh", v)
 }
 
 // parallelRefresh fires N refreshes with the same refresh token at once, as
@@ -511,16 +552,7 @@ func (s *session) parallelRefresh(cur *token) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				th, sec, err := s.newEval(nil, true)
-				var v eval.Value
-				if err == nil {
-					f, _ := s.authFunc(th, sec, "OAuth", "Refresh")
-					if len(f.Params) == 2 {
-						v, err = forced(th, f, eval.Str(s.opt.DataSourcePath), eval.Str(cur.refreshToken))
-					} else {
-						v, err = forced(th, f, eval.NullValue, eval.Str(s.opt.DataSourcePath), cur.rec)
-					}
-				}
+				t, err := s.callRefresh(cur)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -532,10 +564,8 @@ func (s *session) parallelRefresh(cur *token) {
 					p.Errors = append(p.Errors, msg)
 					return
 				}
-				if t, err := s.toToken("Refresh", v); err == nil {
-					p.Succeeded++
-					last = t
-				}
+				p.Succeeded++
+				last = t
 			}()
 		}
 		wg.Wait()
@@ -549,15 +579,7 @@ func (s *session) parallelRefresh(cur *token) {
 		}
 		// Can the credential Power BI keeps (the last answer) still refresh?
 		if last != nil {
-			th2, sec2, err := s.newEval(nil, true)
-			if err == nil {
-				f2, _ := s.authFunc(th2, sec2, "OAuth", "Refresh")
-				if len(f2.Params) == 2 {
-					_, err = forced(th2, f2, eval.Str(s.opt.DataSourcePath), eval.Str(last.refreshToken))
-				} else {
-					_, err = forced(th2, f2, eval.NullValue, eval.Str(s.opt.DataSourcePath), last.rec)
-				}
-			}
+			_, err := s.callRefresh(last)
 			p.LoginAgain = err != nil
 		} else {
 			p.LoginAgain = true

@@ -37,7 +37,7 @@ func WriteText(w io.Writer, results []*Result, verbose bool) {
 			p := r.Parallel
 			fmt.Fprintf(w, "       parallel refresh: %d requests, %d succeeded, %d failed, login again: %v\n", p.Requests, p.Succeeded, p.Failed, p.LoginAgain)
 		}
-		if r.Failed() && len(r.Journal) > 0 {
+		if (r.Failed() || verbose) && len(r.Journal) > 0 {
 			fmt.Fprintf(w, "       IDP journal (%d requests):\n", len(r.Journal))
 			for _, e := range r.Journal {
 				line := fmt.Sprintf("%s %s %d %s", e.Endpoint, e.Method, e.Status, e.Reason)

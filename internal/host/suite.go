@@ -28,6 +28,8 @@ type SuiteOptions struct {
 	SoakEvery       time.Duration
 	// Workers bounds tenants tested at once; 0 means GOMAXPROCS.
 	Workers int
+	// Journal keeps the IDP journal of passing tenants too.
+	Journal bool
 	// IDPConfig, when set, is laid over each tenant's mock IDP config: its
 	// override, faults, scripted authorize outcomes, users, APIs and signing
 	// algorithm apply; the profile, clients and clock stay the tenant's.
@@ -105,6 +107,7 @@ func TestTenant(ctx context.Context, r *render.Renderer, t *project.Tenant, opt 
 	o := env.opt
 	o.ParallelRefresh = opt.ParallelRefresh
 	o.SoakDays, o.SoakEvery = opt.SoakDays, opt.SoakEvery
+	o.Journal = opt.Journal
 	// The AQL query function of pqx's connector template, when the
 	// section has it.
 	if slices.Contains(c.Shared, c.Kind+".Query") {
@@ -327,6 +330,8 @@ type PackageOptions struct {
 	// Username and Password for UsernamePassword connectors; "" means the
 	// mock CDR's test user.
 	Username, Password string
+	// Journal as in SuiteOptions.
+	Journal bool
 	// IDPConfig as in SuiteOptions; its profile, when set, replaces
 	// IDPProfile.
 	IDPConfig *mockidp.Config
@@ -395,7 +400,7 @@ func TestPackage(ctx context.Context, path string, opt PackageOptions) (*Result,
 	}
 	env.opt.Router = router
 	res := Run(ctx, c, Options{
-		Router: router, Clock: clk, IDP: env.idp, AutoRouteIDP: true,
+		Router: router, Clock: clk, IDP: env.idp, AutoRouteIDP: true, Journal: opt.Journal,
 		Username: cmpOr(opt.Username, cdrUser), Password: cmpOr(opt.Password, cdrPassword),
 		Queries: opt.Queries, ParallelRefresh: opt.ParallelRefresh, SoakDays: opt.SoakDays,
 	})
