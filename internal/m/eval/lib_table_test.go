@@ -211,3 +211,30 @@ func TestLibTablePivot(t *testing.T) {
 			want: `#table(type table [key = any, attribute = text, value = any], {{"x", "a", 1}, {"x", "c", 3}, {"y", "a", 2}, {"y", "b", 4}})`},
 	})
 }
+
+func TestLibTableMore(t *testing.T) {
+	runCases(t, []evalCase{
+		{src: `Table.SplitColumn(#table({"Name", "N"}, {{"a-b", 1}, {"c", 2}}), "Name", Splitter.SplitTextByDelimiter("-"))`,
+			want: `#table(type table [Name.1 = any, Name.2 = any, N = any], {{"a", "b", 1}, {"c", null, 2}})`},
+		{src: `Table.SplitColumn(#table({"Name"}, {{"a-b-c"}}), "Name", Splitter.SplitTextByDelimiter("-"), {"X", "Y"})`,
+			want: `#table(type table [X = any, Y = any], {{"a", "b"}})`},
+		{src: `Table.CombineColumns(#table({"A", "B", "C"}, {{"x", "y", 1}}), {"A", "B"}, Combiner.CombineTextByDelimiter("-"), "AB")`,
+			want: `#table(type table [AB = any, C = any], {{"x-y", 1}})`},
+		{src: `Table.PrefixColumns(#table({"A"}, {{1}}), "T")`, want: `#table(type table [T.A = any], {{1}})`},
+		{src: `Table.Transpose(#table({"A", "B"}, {{1, 2}, {3, 4}}))`, want: `#table(type table [Column1 = any, Column2 = any], {{1, 3}, {2, 4}})`},
+		{src: `Table.Repeat(#table({"A"}, {{1}, {2}}), 2)`, want: `#table(type table [A = any], {{1}, {2}, {1}, {2}})`},
+		{src: `Table.AlternateRows(#table({"A"}, {{1}, {2}, {3}, {4}, {5}}), 1, 1, 1)`, want: `#table(type table [A = any], {{1}, {3}, {5}})`},
+		{src: `List.Transform(Table.Split(#table({"A"}, {{1}, {2}, {3}}), 2), Table.RowCount)`, want: `{2, 1}`},
+		{src: `List.Transform(Table.Partition(#table({"A"}, {{1}, {2}, {3}}), "A", 2, each _), each Table.Column(_, "A"))`, want: `{{2}, {1, 3}}`},
+		{src: `Table.IsDistinct(#table({"A"}, {{1}, {1}}))`, want: `false`},
+		{src: `Table.Max(#table({"A", "B"}, {{1, "x"}, {3, "y"}, {2, "z"}}), "A")`, want: `[A = 3, B = "y"]`},
+		{src: `Table.Min(#table({"A"}, {}), "A", "empty")`, want: `"empty"`},
+		{src: `Table.MaxN(#table({"A"}, {{1}, {3}, {2}}), "A", 2)`, want: `#table(type table [A = any], {{3}, {2}})`},
+		{src: `Table.MinN(#table({"A"}, {{1}, {3}, {2}}), "A", 2)`, want: `#table(type table [A = any], {{1}, {2}})`},
+		{src: `Table.ReplaceRows(#table({"A"}, {{1}, {2}, {3}}), 1, 1, {[A = 9]})`, want: `#table(type table [A = any], {{1}, {9}, {3}})`},
+		{src: `Table.RemoveMatchingRows(#table({"A", "B"}, {{1, "x"}, {2, "y"}}), {[A = 1]})`, want: `#table(type table [A = any, B = any], {{2, "y"}})`},
+		{src: `Table.Keys(Table.ReplaceKeys(#table({"A"}, {{1}}), {[Columns = {"A"}, Primary = false]}))`, want: `{[Columns = {"A"}, Primary = false]}`},
+		{src: `Table.AddJoinColumn(#table({"K"}, {{1}, {2}}), "K", () => #table({"K2", "V"}, {{1, "a"}}), "K2", "J")`,
+			want: `#table(type table [K = any, J = table], {{1, #table(type table [K2 = any, V = any], {{1, "a"}})}, {2, #table(type table [K2 = any, V = any], {})}})`},
+	})
+}
