@@ -50,7 +50,7 @@ func WriteText(w io.Writer, results []*Result, verbose bool) {
 				if e.Hint != "" {
 					line += ": " + e.Hint
 				}
-				fmt.Fprintln(w, "         "+line)
+				fmt.Fprintln(w, "         "+strings.TrimSpace(line))
 			}
 		}
 	}
