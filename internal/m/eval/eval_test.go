@@ -266,7 +266,7 @@ func TestFunctions(t *testing.T) {
 		{src: `let x = 1, f = () => x in let x = 2 in f()`, want: `1`},
 		{src: `1(2)`, reason: "Expression.Error", msg: "to type Function"},
 		{src: `Text.Length(1)`, reason: "Expression.Error", msg: "We cannot convert the value 1 to type Text."},
-		{src: `Table.Pivot(1)`, reason: "Expression.Error", msg: "Table.Pivot is not supported by the pqx evaluator"},
+		{src: `Table.View(1)`, reason: "Expression.Error", msg: "Table.View is not supported by the pqx evaluator"},
 		{src: `Table.NoSuchThing`, reason: "Expression.Error", msg: "Table.NoSuchThing is not supported by the pqx evaluator"},
 		{src: `nosuchname`, reason: "Expression.Error", msg: "The name 'nosuchname' wasn't recognized."},
 		{src: `...`, reason: "Expression.Error", msg: "Not Implemented"},
