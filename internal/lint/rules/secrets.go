@@ -77,6 +77,8 @@ func checkSecrets(p *lint.Pass) {
 		if strings.EqualFold(name.Name, "Authorization") || strings.EqualFold(name.Name, "Proxy-Authorization") {
 			if s, ok := a.constText(value); ok && authSchemeRE.MatchString(s) {
 				report(value, "%s header with a literal credential", name.Name)
+			} else if lit := encodedCredential(a, value); lit != nil {
+				report(lit, "%s header built from a literal user:password", name.Name)
 			}
 		}
 	}
@@ -231,4 +233,23 @@ func packagedFile(a *analysis, e ast.Expr) *ast.InvokeExpr {
 		}
 	}
 	return nil
+}
+
+// encodedCredential finds a Basic credential written in the source and
+// encoded at run time: Text.ToBinary("user:password") under e. It returns
+// the argument of Text.ToBinary, or nil.
+func encodedCredential(a *analysis, e ast.Expr) ast.Expr {
+	var found ast.Expr
+	for _, call := range calls(a.resolve(e), "Text.ToBinary") {
+		if len(call.Args) == 0 {
+			continue
+		}
+		if s, ok := a.constText(call.Args[0]); ok {
+			if user, pass, ok := strings.Cut(s, ":"); ok && user != "" && pass != "" {
+				found = call.Args[0]
+				break
+			}
+		}
+	}
+	return found
 }
