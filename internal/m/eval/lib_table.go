@@ -1026,6 +1026,10 @@ func tableFromRows(th *Thread, l *List, cols Value) (Value, error) {
 func tableFromRecords(th *Thread, a []Value) (Value, error) {
 	l := a[0].(*List)
 	mode := missingMode(a[2])
+	if mode == missingIgnore {
+		// Documented: a table cannot leave a column out of one row.
+		return nil, argRange("missingField")
+	}
 	var typ *Type
 	recs := make([]*Record, l.Len())
 	for i := range recs {
@@ -1075,14 +1079,6 @@ func tableFromRecords(th *Thread, a []Value) (Value, error) {
 			}
 			row[j] = r.vals[k]
 		}
-		if mode == missingError && r.Len() > len(names) {
-			for _, n := range r.Names() {
-				if typ.fieldIndex(n) < 0 {
-					return nil, NewErrorDetail("Expression.Error",
-						"The field '"+n+"' of the record wasn't expected.", Str(n))
-				}
-			}
-		}
 		rows[i] = row
 	}
 	return NewLazyTable(typ, rows), nil
@@ -1095,15 +1091,6 @@ func sameNames(a, b []string) bool {
 		}
 	}
 	return true
-}
-
-func (t *Type) fieldIndex(name string) int {
-	for i, f := range t.Fields {
-		if f.Name == name {
-			return i
-		}
-	}
-	return -1
 }
 
 func tableFromList(th *Thread, a []Value) (Value, error) {

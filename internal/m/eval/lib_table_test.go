@@ -238,3 +238,17 @@ func TestLibTableMore(t *testing.T) {
 			want: `#table(type table [K = any, J = table], {{1, #table(type table [K2 = any, V = any], {{1, "a"}})}, {2, #table(type table [K2 = any, V = any], {})}})`},
 	})
 }
+
+func TestLibTableFromRecordsDocumented(t *testing.T) {
+	runCases(t, []evalCase{
+		{src: `Table.FromRecords({
+			[CustomerID = 1, FirstName = "Bob", MiddleInitial = "C", LastName = "Smith"],
+			[CustomerID = 2, FirstName = "Sarah", LastName = "Jones"],
+			[CustomerID = 3, FirstName = "Harry", MiddleInitial = "H"]},
+			type table [FirstName = nullable text, MiddleInitial = nullable text, LastName = nullable text],
+			MissingField.UseNull)`,
+			want: `#table(type table [FirstName = nullable text, MiddleInitial = nullable text, LastName = nullable text], {{"Bob", "C", "Smith"}, {"Sarah", null, "Jones"}, {"Harry", "H", null}})`},
+		{src: `Table.ColumnsOfType(Table.FromRecords({[CustomerID = 1, Name = "Bob"]}, type table [CustomerID = Number.Type, Name = Text.Type]), {type number})`, want: `{"CustomerID"}`},
+		{src: `Table.FromRecords({[A = 1]}, {"A"}, MissingField.Ignore)`, reason: "Expression.Error", msg: "missingField"},
+	})
+}
