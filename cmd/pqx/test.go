@@ -6,6 +6,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -70,7 +71,7 @@ XML for CI. Exit status: 0 all passed, 1 a step failed, 2 usage error.`,
 			&cli.StringFlag{Name: "package", Usage: "test the connector in `FILE` (.mez, .pqx or folder) instead of a project"},
 			&cli.StringFlag{Name: "idp-profile", Value: "strict-rfc", Usage: "mock IDP `PROFILE` for --package (" + strings.Join(mockidp.Profiles(), ", ") + ")"},
 			&cli.StringFlag{Name: "cdr-profile", Value: "ehrbase", Usage: "mock CDR `PROFILE` for --package (" + strings.Join(mockcdr.Profiles(), ", ") + ")"},
-			&cli.StringSliceFlag{Name: "route", Usage: "with --package, send URLs starting with `PREFIX=idp|cdr` to the mock (repeatable)"},
+			&cli.StringSliceFlag{Name: "route", Usage: "with --package, `PREFIX=idp|cdr` sends URLs starting with PREFIX to the mock IDP or CDR (repeatable)"},
 			&cli.StringSliceFlag{Name: "query", Usage: "M `EXPRESSION` evaluated with the credential after TestConnection (repeatable, --package)"},
 		},
 		Action: runTest,
@@ -82,7 +83,7 @@ func runTest(c *cli.Context) error {
 	if c.NArg() > 1 {
 		return usagef("test takes at most one PROJECT folder, got %d arguments", c.NArg())
 	}
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	n := c.Int("parallel-refresh")
 	if n == 0 {
