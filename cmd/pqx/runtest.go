@@ -48,6 +48,8 @@ Web.Contents is refused unless --allow-network is given.
 
 --settings reads a PQTest *.testsettings.json (ExtensionPaths, QueryFilePath,
 ParameterQueryFilePath, FailOnMissingOutputFile); flags override it.
+--now freezes DateTime.LocalNow and friends at a fixed time and makes
+Text.NewGuid deterministic, so outputs that show them are reproducible.
 --junit writes a JUnit XML report; --json prints PQTest's JSON result shape.
 
 Exit status: 0 every test passed or was skipped, 1 a test failed or errored,
@@ -64,6 +66,7 @@ Exit status: 0 every test passed or was skipped, 1 a test failed or errored,
 			&cli.BoolFlag{Name: "allow-network", Usage: "let Web.Contents make real HTTP requests"},
 			&cli.StringFlag{Name: "junit", Usage: "write a JUnit XML report to `FILE`"},
 			&cli.DurationFlag{Name: "timeout", Usage: "abort a test after this long (0: no limit)"},
+			&cli.TimestampFlag{Name: "now", Layout: time.RFC3339, Usage: "freeze the clock at `TIME` (RFC 3339) and make Text.NewGuid deterministic, for reproducible outputs"},
 			&cli.BoolFlag{Name: "json", Usage: "print results as JSON in PQTest's shape"},
 		},
 		Action: runRunTest,
@@ -105,6 +108,9 @@ func runRunTest(c *cli.Context) error {
 	}
 	if c.Bool("allow-network") {
 		opt.HTTP = newHTTPClient()
+	}
+	if now := c.Timestamp("now"); now != nil {
+		opt.Now = *now
 	}
 	if f := c.String("credential"); f != "" {
 		cred, err := pqtest.ReadCredential(f)

@@ -61,8 +61,11 @@ type Options struct {
 	Credential *eval.Credential
 	// HTTP performs Web.Contents requests; nil refuses them.
 	HTTP *http.Client
-	// Clock is the evaluation clock; nil is the real clock.
-	Clock eval.Clock
+	// Now, when set, freezes each test's clock at this time (a fresh
+	// virtual clock per test) and makes Text.NewGuid a deterministic
+	// sequence restarting for each test, so outputs are reproducible. The
+	// zero value uses the real clock and random GUIDs.
+	Now time.Time
 	// Limits bounds each evaluation; the zero value means eval.DefaultLimits.
 	Limits eval.Limits
 	// Timeout bounds each test (0: none).
@@ -235,7 +238,11 @@ func (r Result) write(path, note string) Result {
 // newThread returns a thread over a fresh environment with the connector
 // loaded, as each PQTest query gets a fresh evaluation.
 func newThread(ctx context.Context, opt *Options) (*eval.Thread, error) {
-	h := &eval.Host{HTTP: opt.HTTP, Clock: opt.Clock, Credential: opt.Credential}
+	h := &eval.Host{HTTP: opt.HTTP, Credential: opt.Credential}
+	if !opt.Now.IsZero() {
+		h.Clock = eval.NewVirtualClock(opt.Now)
+		h.NewGuid = eval.SequentialGuids(1)
+	}
 	env := eval.NewEnvironment()
 	if opt.Extension != nil {
 		opt.Extension.Configure(h)
