@@ -30,6 +30,10 @@ the template and tenant named; the others still build. Builds are
 reproducible: the same inputs give the same bytes (timestamps come from
 SOURCE_DATE_EPOCH, or a fixed epoch).
 
+Before packaging, the connector rules of pqx lint run over every selected
+tenant (kind collisions across tenants included); a tenant with a lint error
+is not packaged. --no-lint skips them.
+
 With --sign, every .pqx is signed as by pqx sign (same key flags) and the
 manifest records the signer's thumbprint.
 
@@ -42,6 +46,7 @@ error.`,
 			&cli.StringSliceFlag{Name: "format", Usage: "package `FORMATS` to write: mez, pqx (comma-separated)", Value: cli.NewStringSlice("mez", "pqx")},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "parallel tenant builds (default: number of CPUs)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the manifest as JSON"},
+			&cli.BoolFlag{Name: "no-lint", Usage: "skip the connector rules (pqx lint) that run before packaging"},
 			&cli.BoolFlag{Name: "sign", Usage: "sign every .pqx (key from --cert, --cert-pem/--key-pem or --signer-cmd, as for pqx sign)"},
 		}, signerFlags()...),
 		Action: runBuild,
@@ -86,6 +91,7 @@ func runBuild(c *cli.Context) error {
 		ModTime: modTime,
 		Workers: c.Int("jobs"),
 		Version: versionString(),
+		NoLint:  c.Bool("no-lint"),
 	}
 	for _, f := range c.StringSlice("format") {
 		for _, f := range strings.Split(f, ",") {
@@ -134,6 +140,9 @@ func runBuild(c *cli.Context) error {
 		}
 	} else {
 		for _, t := range m.Tenants {
+			for _, f := range t.Lint {
+				out.warnf("%s\n", f)
+			}
 			if t.Error != "" {
 				fmt.Fprintf(out.stderr, "FAIL %s (%s):\n%s\n", t.Tenant, t.Kind, indent(t.Error))
 				continue
@@ -151,6 +160,9 @@ func runBuild(c *cli.Context) error {
 	if m.Failed() {
 		n := 0
 		for _, t := range m.Tenants {
+			for _, f := range t.Lint {
+				out.warnf("%s\n", f)
+			}
 			if t.Error != "" {
 				n++
 			}

@@ -26,6 +26,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pqxdev/pqx/internal/atomicfile"
+	"github.com/pqxdev/pqx/internal/lint"
+	"github.com/pqxdev/pqx/internal/lint/rules"
 	"github.com/pqxdev/pqx/internal/m/parser"
 	"github.com/pqxdev/pqx/internal/m/token"
 	"github.com/pqxdev/pqx/internal/mez"
@@ -67,6 +69,11 @@ type Options struct {
 	// example). An error fails the tenant.
 	Checks []func(*render.Result) error
 
+	// NoLint skips the connector rules (internal/lint/rules) that otherwise
+	// run over every selected tenant before packaging; a tenant with a lint
+	// error is not packaged.
+	NoLint bool
+
 	// Signer, if set, signs every .pqx (MakePQX-style OPC signature) with
 	// SignOptions; the manifest records the signer's thumbprint.
 	Signer      sign.Signer
@@ -96,7 +103,9 @@ type TenantBuild struct {
 	Source  string     `json:"source"` // the tenant file
 	Files   []FileInfo `json:"files,omitempty"`
 	Outputs []Output   `json:"outputs,omitempty"`
-	Error   string     `json:"error,omitempty"`
+	// Lint holds the tenant's lint findings, compiler-style.
+	Lint  []string `json:"lint,omitempty"`
+	Error string   `json:"error,omitempty"`
 }
 
 // FileInfo describes one file inside the packages.
@@ -229,6 +238,11 @@ func Run(ctx context.Context, p *project.Project, opt Options) (*Manifest, error
 		m.Shard = fmt.Sprintf("%d/%d", opt.Shard, opt.Shards)
 	}
 	m.Tenants = make([]*TenantBuild, len(tenants))
+	var findings map[string][]string
+	var lintErrs map[string]int
+	if !opt.NoLint {
+		findings, lintErrs = lintTenants(r, tenants)
+	}
 
 	workers := opt.Workers
 	if workers <= 0 {
@@ -240,11 +254,13 @@ func Run(ctx context.Context, p *project.Project, opt Options) (*Manifest, error
 	done := 0
 	for i, t := range tenants {
 		g.Go(func() error {
-			tb := &TenantBuild{Tenant: t.ID, Kind: t.Kind, Source: t.File}
+			tb := &TenantBuild{Tenant: t.ID, Kind: t.Kind, Source: t.File, Lint: findings[t.ID]}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := buildTenant(r, t, formats, &opt, m, tb); err != nil {
+			if n := lintErrs[t.ID]; n > 0 {
+				tb.Error = fmt.Sprintf("%d lint error(s); fix them or build with --no-lint", n)
+			} else if err := buildTenant(r, t, formats, &opt, m, tb); err != nil {
 				tb.Error = err.Error()
 			}
 			m.Tenants[i] = tb
@@ -371,6 +387,40 @@ func writeSBOM(res *render.Result, t *project.Tenant, pkgs map[string][]byte, op
 	}
 	tb.Outputs = append(tb.Outputs, Output{Format: "sbom", Path: t.ID + "/" + name, Size: len(sbom), SHA256: sum(sbom)})
 	return nil
+}
+
+// lintTenants runs the connector rules over the rendered M of every tenant,
+// together so that kind collisions across tenants are found too. It
+// returns each tenant's findings (compiler-style text) and error counts.
+// A tenant that does not render or parse is left to its own build, which
+// reports the template and tenant behind the error.
+func lintTenants(r *render.Renderer, tenants []*project.Tenant) (map[string][]string, map[string]int) {
+	units := make([]rules.Unit, 0, len(tenants))
+	for _, t := range tenants {
+		res, err := r.Render(t)
+		if err != nil || CheckSyntax(res) != nil {
+			continue
+		}
+		u := rules.Unit{ID: t.ID}
+		if t.AllowInsecureHTTP {
+			u.Options = rules.Options{AllowHTTPHosts: []string{"*"}}
+		}
+		for _, f := range res.Files {
+			if lint.IsMFile(f.Name) {
+				u.Sources = append(u.Sources, lint.Source{Name: t.ID + "/" + f.Name, Content: f.Data})
+			}
+		}
+		units = append(units, u)
+	}
+	res, errs := rules.LintUnits(units, lint.Config{})
+	findings := map[string][]string{}
+	for _, d := range res.Diagnostics {
+		id, _, _ := strings.Cut(d.Pos.Filename, "/")
+		var b strings.Builder
+		_ = lint.WriteText(&b, []lint.Diagnostic{d})
+		findings[id] = append(findings[id], strings.TrimRight(b.String(), "\n"))
+	}
+	return findings, errs
 }
 
 // CheckSyntax parses every M file of a rendered tenant and reports syntax
