@@ -470,6 +470,14 @@ func formatDotNetDate(t time.Time, format string, zoned bool) (string, error) {
 // parseDateTimeText accepts ISO 8601 forms and the en-US general form.
 func parseDateTimeText(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	// Plain ISO dates are the common case (REST payloads converted with
+	// Table.TransformColumnTypes); try that layout first so a column of
+	// them does not build a parse error per earlier layout.
+	if len(s) == 10 && s[4] == '-' {
+		if t, err := time.Parse("2006-01-02", s); err == nil {
+			return t, nil
+		}
+	}
 	for _, layout := range []string{
 		time.RFC3339Nano, "2006-01-02T15:04:05.9999999Z07:00", "2006-01-02T15:04:05.9999999",
 		"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02",
