@@ -1108,23 +1108,22 @@ func tableFromList(th *Thread, a []Value) (Value, error) {
 	def := Eager(a[3])
 	rows := make([][]*Lazy, l.Len())
 	for i := range rows {
-		if split == nil && width == 1 {
-			rows[i] = []*Lazy{l.LazyAt(i)}
-			continue
-		}
 		v, err := l.At(th, i)
 		if err != nil {
 			return nil, err
 		}
-		var parts Value = v
+		var parts Value
 		if split != nil {
 			if parts, err = callFn(th, split, v); err != nil {
 				return nil, err
 			}
-		} else if _, ok := v.(Text); ok {
-			parts = NewList(v) // the default splitter keeps the text whole
-		} else if _, ok := v.(*List); !ok {
-			parts = NewList(v)
+		} else {
+			// The default splitter splits text at commas.
+			t, ok := v.(Text)
+			if !ok {
+				return nil, typeErr(v, "text")
+			}
+			parts = textsToList(strings.Split(t.S, ","))
 		}
 		pl, ok := parts.(*List)
 		if !ok {

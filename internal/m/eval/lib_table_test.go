@@ -19,6 +19,8 @@ func TestLibTableBuild(t *testing.T) {
 		{src: `Table.FromRows({{1, "a"}})`, want: `#table(type table [Column1 = any, Column2 = any], {{1, "a"}})`},
 		{src: `Table.FromRows({{1}}, {"A", "B"})`, reason: "Expression.Error", msg: "2 keys were specified, but 1 values were provided."},
 		{src: `Table.FromList({"a", "b"})`, want: `#table(type table [Column1 = any], {{"a"}, {"b"}})`},
+		{src: `Table.FromList({"a,apple", "b,ball"}, null, {"Letter", "Example Word"})`, want: `#table(type table [Letter = any, #"Example Word" = any], {{"a", "apple"}, {"b", "ball"}})`},
+		{src: `Table.FromList({1})`, reason: "Expression.Error", msg: "We cannot convert the value 1 to type Text."},
 		{src: `Table.FromList({"a,b", "c,d"}, Splitter.SplitTextByDelimiter(","), {"X", "Y"})`, want: `#table(type table [X = any, Y = any], {{"a", "b"}, {"c", "d"}})`},
 		{src: `Table.FromList({[a = 1]}, Splitter.SplitByNothing(), {"R"})`, want: `#table(type table [R = any], {{[a = 1]}})`},
 		{src: `Table.FromList({"a,b,c"}, Splitter.SplitTextByDelimiter(","), {"X", "Y"})`, reason: "Expression.Error", msg: "more columns"},
