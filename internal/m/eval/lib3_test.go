@@ -136,3 +136,13 @@ func TestLibText3(t *testing.T) {
 		{src: `Combiner.CombineTextByPositions({0, 5, 10})({"abc", "def", "ghi"})`, want: `"abc  def  ghi"`},
 	})
 }
+
+// TestLibBoundedLoops: huge counts must not loop for long.
+func TestLibBoundedLoops(t *testing.T) {
+	runCases(t, []evalCase{
+		{src: `Number.Combinations(4000000000, 3999999999)`, want: `4000000000`},
+		{src: `Number.Combinations(4000000000, 2000000000)`, want: `#infinity`},
+		{src: `Number.Permutations(4000000000, 4000000000)`, want: `#infinity`},
+		{src: `Table.RowCount(Table.Repeat(#table({"A"}, {}), 4000000000))`, want: `0`},
+	})
+}

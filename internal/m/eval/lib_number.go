@@ -126,8 +126,11 @@ func combinatoric(th *Thread, a []Value, choose bool) (Value, error) {
 	if n < 0 || k < 0 || k > n {
 		return nil, argRange("setSize")
 	}
+	if choose {
+		k = min(k, n-k) // C(n, k) = C(n, n-k) keeps the loop short
+	}
 	r := 1.0
-	for i := 0; i < k; i++ {
+	for i := 0; i < k && !math.IsInf(r, 1); i++ {
 		r *= float64(n - i)
 		if choose {
 			r /= float64(i + 1)

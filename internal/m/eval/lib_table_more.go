@@ -94,6 +94,9 @@ func init() {
 			if n < 0 {
 				return nil, argRange("count")
 			}
+			if t.RowCount() == 0 {
+				return t, nil
+			}
 			if err := th.checkLen(n * t.RowCount()); err != nil {
 				return nil, err
 			}
