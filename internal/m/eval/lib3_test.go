@@ -146,3 +146,14 @@ func TestLibBoundedLoops(t *testing.T) {
 		{src: `Table.RowCount(Table.Repeat(#table({"A"}, {}), 4000000000))`, want: `0`},
 	})
 }
+
+func TestLibCombinerBounds(t *testing.T) {
+	th := NewThread(nil, testHost())
+	th.Limits.MaxTextLen = 1 << 10
+	for _, src := range []string{`Combiner.CombineTextByLengths({4000000000})({"a"})`, `Combiner.CombineTextByPositions({0, 4000000000})({"a", "b"})`} {
+		_, err := th.EvalSource("t.pq", []byte(src))
+		if me := AsError(err); err == nil || me != nil {
+			t.Errorf("%s: %v, want a fatal text size error", src, err)
+		}
+	}
+}

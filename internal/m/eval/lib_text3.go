@@ -240,6 +240,13 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
+				total := 0
+				for _, n := range lengths {
+					total += n
+				}
+				if err := th.checkTextLen(total); err != nil {
+					return nil, err
+				}
 				var out []uint16
 				for i, n := range lengths {
 					var u []uint16
@@ -263,6 +270,11 @@ func init() {
 				parts, err := combineParts(th, b[0].(*List))
 				if err != nil {
 					return nil, err
+				}
+				for _, p := range pos {
+					if err := th.checkTextLen(p); err != nil {
+						return nil, err
+					}
 				}
 				var out []uint16
 				for i, p := range pos {
