@@ -1,8 +1,9 @@
 // Package eval evaluates Power Query M: it holds the value model, the
 // tree-walking evaluator over internal/m/ast, the host interface through
 // which M code reaches HTTP, clocks, GUIDs, credentials and package files,
-// and the standard library subset a connector needs (tiers 1 and 2 of the
-// host reference, plus number and date conversions).
+// and the standard library a connector needs (tiers 1 to 3 of the host
+// reference: the OAuth path and plumbing, and the Table, List, Record, Text,
+// Number and date/time functions that shape REST results).
 //
 // The design follows google/starlark-go: a small Value interface with one
 // concrete type per M kind, built-ins as plain Go functions declared with
