@@ -308,9 +308,16 @@ func Package(r *render.Renderer, t *project.Tenant, formats []string, opt *Optio
 	if err != nil {
 		return nil, nil, err
 	}
+	// Size the archives up front: compressed data plus headers, with room
+	// for the .pqx's [Content_Types].xml.
+	size := 4096
+	for _, p := range prepared {
+		size += len(p.Compressed) + 3*len(p.Name) + 200
+	}
 	out := map[string][]byte{}
 	for _, format := range formats {
 		var buf bytes.Buffer
+		buf.Grow(size)
 		switch format {
 		case "mez":
 			err = mez.WritePrepared(&buf, prepared, mez.Options{ModTime: opt.ModTime})

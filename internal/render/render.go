@@ -49,6 +49,9 @@ type Renderer struct {
 	// template (as "auth"), by pattern.
 	sections map[string]*template.Template
 	files    []packageFile
+	// sectionSize is the section template's size, a good first guess
+	// for a rendered section's.
+	sectionSize int
 }
 
 type packageFile struct {
@@ -106,6 +109,7 @@ func New(p *project.Project) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.sectionSize = len(secText)
 	section, err := template.New(p.DisplayPath(secName)).Funcs(Funcs).Option("missingkey=error").Parse(string(secText))
 	if err != nil {
 		return nil, err
@@ -195,6 +199,7 @@ func (r *Renderer) Render(t *project.Tenant) (*Result, error) {
 	res := &Result{Tenant: t, Kind: t.Kind, Section: t.Kind + ".pq"}
 
 	var buf bytes.Buffer
+	buf.Grow(r.sectionSize + r.sectionSize/4)
 	sec := r.sections[t.Auth.Pattern]
 	if err := sec.Execute(&buf, data); err != nil {
 		return nil, fmt.Errorf("rendering tenant %s (%s): %w", t.ID, t.File, err)
