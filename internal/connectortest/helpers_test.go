@@ -28,6 +28,7 @@ type env struct {
 	cdr   *mockcdr.Server
 	res   *render.Result
 	clock *eval.VirtualClock
+	th    *eval.Thread // the last run's thread, to read its values
 }
 
 // newEnv starts a mock CDR with cfg and renders a Basic tenant of the given
@@ -100,6 +101,7 @@ func (e *env) run(t testing.TB, expr string) (eval.Value, *eval.Thread, error) {
 	}
 	x.Configure(h)
 	th := eval.NewThread(eval.NewEnvironment(), h)
+	e.th = th
 	s, err := th.LoadSectionSource(e.res.Section, files[e.res.Section])
 	if err != nil {
 		t.Fatal(err)

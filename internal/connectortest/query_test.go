@@ -174,10 +174,10 @@ func TestFlatteningAndTypes(t *testing.T) {
 func TestOptionsChecked(t *testing.T) {
 	e := newEnv(t, mockcdr.Config{Profile: "ehrbase"}, "ehrbase", "")
 	for opts, want := range map[string]string{
-		"[Pagesize = 10]":     "Unknown option Pagesize",
-		"[PageSize = 0]":      "PageSize must be",
-		`[Paging = "always"]`: "Paging must be",
-		"[MaxRows = -1]":      "MaxRows must be",
+		"[Pagesize = 10]":                    "Unknown option Pagesize",
+		"[PageSize = 0]":                     "PageSize must be",
+		`[Paging = "always"]`:                "Paging must be",
+		"[MaxRows = -1]":                     "MaxRows must be",
 		"[ColumnTypes = [nope = type text]]": "ColumnTypes names columns the result does not have: nope",
 	} {
 		err := e.evalErr(t, query("Q1", opts))
