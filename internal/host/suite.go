@@ -261,60 +261,14 @@ func origin(raw string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// endpointURLs resolves the tenant's authorize and token URLs: explicit
-// ones, or the IDP profile's patterns filled with the tenant's values.
+// endpointURLs returns the tenant's authorize and token URLs, resolved
+// from its IDP profile exactly as its connector was rendered.
 func endpointURLs(t *project.Tenant, r *render.Renderer) (string, string, error) {
-	a := t.Auth
-	prof := r.Profiles()[a.IDP]
-	fill := func(explicit, pattern string) (string, error) {
-		if explicit != "" {
-			return explicit, nil
-		}
-		if prof == nil || pattern == "" {
-			return "", fmt.Errorf("%s: auth: no endpoint URL for IDP profile %q", t.File, a.IDP)
-		}
-		out := pattern
-		for key, spec := range prof.Params {
-			v := authParam(&a, key)
-			if v == "" {
-				v = spec.Default
-			}
-			switch spec.Kind {
-			case "url":
-				v = strings.TrimSuffix(v, "/")
-			case "segment":
-				v = url.PathEscape(v)
-			}
-			out = strings.ReplaceAll(out, "{"+key+"}", v)
-		}
-		return out, nil
-	}
-	var pa, pt string
-	if prof != nil {
-		pa, pt = prof.AuthorizeURL, prof.TokenURL
-	}
-	authz, err := fill(a.AuthorizeURL, pa)
+	a, err := r.Auth(t)
 	if err != nil {
 		return "", "", err
 	}
-	tok, err := fill(a.TokenURL, pt)
-	return authz, tok, err
-}
-
-func authParam(a *project.Auth, key string) string {
-	switch key {
-	case "tenant":
-		return a.Tenant
-	case "realm":
-		return a.Realm
-	case "domain":
-		return a.Domain
-	case "issuer":
-		return a.Issuer
-	case "authorization_server":
-		return a.AuthorizationServer
-	}
-	return ""
+	return a.AuthorizeURL, a.TokenURL, nil
 }
 
 // PackageOptions configure TestPackage.

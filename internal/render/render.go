@@ -179,6 +179,13 @@ func loadAuthTemplates(fsys fs.FS, dir, display string, texts map[string]string)
 // Profiles returns the IDP profiles known to the renderer, by name.
 func (r *Renderer) Profiles() map[string]*IDPProfile { return r.profiles }
 
+// Auth resolves a tenant's auth values (endpoints from its IDP profile,
+// scopes, parameters) as its auth template receives them.
+func (r *Renderer) Auth(t *project.Tenant) (Auth, error) {
+	a, errs := resolveAuth(t, r.profiles)
+	return a, errs.Err()
+}
+
 // Check reports problems with a tenant's auth values (unknown IDP profile,
 // missing or misplaced profile values) as a project.ErrorList, without
 // rendering anything.
