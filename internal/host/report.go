@@ -1,9 +1,10 @@
 package host
 
 import (
+	"github.com/pqxdev/pqx/internal/junit"
+
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -83,66 +84,24 @@ func WriteJSON(w io.Writer, results []*Result) error {
 	}{len(results), failed, results})
 }
 
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
-	Out      string      `xml:"system-out,omitempty"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
-}
-
-func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
-
 // WriteJUnit writes the results as JUnit XML: a testsuite per tenant and a
 // testcase per step, the IDP journal of a failed tenant in system-out.
 func WriteJUnit(w io.Writer, results []*Result) error {
-	out := junitSuites{Name: "pqx test"}
+	out := &junit.Suites{Name: "pqx test"}
 	var total time.Duration
 	for _, r := range results {
-		s := junitSuite{Name: r.Name, Time: secs(r.Duration)}
+		s := junit.Suite{Name: r.Name, Time: junit.Seconds(r.Duration)}
 		total += r.Duration
 		for _, st := range r.Steps {
-			c := junitCase{Name: st.Name, Classname: "pqx.test." + r.Name, Time: secs(st.Duration)}
+			c := junit.Case{Name: st.Name, Classname: "pqx.test." + r.Name, Time: junit.Seconds(st.Duration)}
 			switch st.Status {
 			case StatusFail:
 				first, _, _ := strings.Cut(st.Error, "\n")
-				c.Failure = &junitFailure{Message: first, Type: "fail", Text: st.Error}
-				s.Failures++
+				c.Failure = &junit.Problem{Message: first, Type: "fail", Body: st.Error}
 			case StatusSkip:
-				c.Skipped = &junitSkipped{Message: st.Detail}
-				s.Skipped++
+				c.Skipped = &junit.Problem{Message: st.Detail}
 			}
 			s.Cases = append(s.Cases, c)
-			s.Tests++
 		}
 		if r.Failed() && len(r.Journal) > 0 {
 			var b bytes.Buffer
@@ -150,21 +109,10 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 			for _, e := range r.Journal {
 				enc.Encode(e)
 			}
-			s.Out = b.String()
+			s.SystemOut = b.String()
 		}
-		out.Tests += s.Tests
-		out.Failures += s.Failures
-		out.Suites = append(out.Suites, s)
+		out.Add(s)
 	}
-	out.Time = secs(total)
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	out.Time = junit.Seconds(total)
+	return junit.Write(w, out)
 }

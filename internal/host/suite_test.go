@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"github.com/pqxdev/pqx/internal/junit"
 	"strings"
 	"testing"
 
@@ -85,7 +86,7 @@ func TestJUnitIsValidXML(t *testing.T) {
 	if err := WriteJUnit(&b, results); err != nil {
 		t.Fatal(err)
 	}
-	var doc junitSuites
+	var doc junit.Suites
 	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("invalid XML: %v\n%s", err, b.String())
 	}
@@ -93,7 +94,7 @@ func TestJUnitIsValidXML(t *testing.T) {
 		t.Errorf("tests %d failures %d suites %d", doc.Tests, doc.Failures, len(doc.Suites))
 	}
 	f := doc.Suites[0].Cases[1].Failure
-	if f == nil || f.Message != `OAuth.TokenError: <bad> & "x"` || !strings.Contains(f.Text, "X.pq:1:2") {
+	if f == nil || f.Message != `OAuth.TokenError: <bad> & "x"` || !strings.Contains(f.Body, "X.pq:1:2") {
 		t.Errorf("failure %+v", f)
 	}
 	if doc.Suites[1].Skipped != 1 || doc.Suites[1].Cases[0].Skipped == nil {

@@ -1,7 +1,8 @@
 package pqtest
 
 import (
-	"encoding/xml"
+	"github.com/pqxdev/pqx/internal/junit"
+
 	"fmt"
 	"io"
 	"path/filepath"
@@ -51,50 +52,11 @@ func JSON(rs []Result) []JSONResult {
 	return out
 }
 
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Skipped   int         `xml:"skipped,attr"`
-	Time      string      `xml:"time,attr"`
-	Timestamp string      `xml:"timestamp,attr"`
-	Cases     []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
-	Skipped   *junitProblem `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitProblem struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr,omitempty"`
-	Body    string `xml:",chardata"`
-}
-
-func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
-
 // WriteJUnit writes results as a JUnit XML report: one test suite per
 // folder of query files, one test case per query.
 func WriteJUnit(w io.Writer, rs []Result) error {
-	root := junitSuites{Name: "pqx run-test"}
+	root := &junit.Suites{Name: "pqx run-test"}
+	var suites []junit.Suite
 	index := map[string]int{}
 	durs := map[int]time.Duration{}
 	var total time.Duration
@@ -102,52 +64,38 @@ func WriteJUnit(w io.Writer, rs []Result) error {
 		dir := filepath.ToSlash(filepath.Dir(r.Query))
 		k, ok := index[dir]
 		if !ok {
-			k = len(root.Suites)
+			k = len(suites)
 			index[dir] = k
-			root.Suites = append(root.Suites, junitSuite{Name: dir, Timestamp: r.Start.UTC().Format("2006-01-02T15:04:05")})
+			suites = append(suites, junit.Suite{Name: dir, Timestamp: r.Start.UTC().Format("2006-01-02T15:04:05")})
 		}
-		s := &root.Suites[k]
-		c := junitCase{
+		s := &suites[k]
+		c := junit.Case{
 			Name:      strings.TrimSuffix(filepath.Base(r.Query), ".query.pq"),
 			Classname: dir,
-			Time:      seconds(r.Elapsed),
+			Time:      junit.Seconds(r.Elapsed),
 		}
 		switch r.Status {
 		case Failed:
-			c.Failure = &junitProblem{Message: r.Details, Type: "mismatch", Body: r.Diff}
-			s.Failures++
-			root.Failures++
+			c.Failure = &junit.Problem{Message: r.Details, Type: "mismatch", Body: r.Diff}
 		case Error:
-			c.Error = &junitProblem{Message: firstLine(r.Details), Body: r.Details}
-			s.Errors++
-			root.Errors++
+			c.Error = &junit.Problem{Message: firstLine(r.Details), Body: r.Details}
 		case Skipped:
-			c.Skipped = &junitProblem{Message: r.Details}
-			s.Skipped++
-			root.Skipped++
+			c.Skipped = &junit.Problem{Message: r.Details}
 		default:
 			if r.Written {
 				c.SystemOut = r.Details
 			}
 		}
-		s.Tests++
-		root.Tests++
 		durs[k] += r.Elapsed
-		s.Time = seconds(durs[k])
+		s.Time = junit.Seconds(durs[k])
 		total += r.Elapsed
 		s.Cases = append(s.Cases, c)
 	}
-	root.Time = seconds(total)
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
+	for _, s := range suites {
+		root.Add(s)
 	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(root); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	root.Time = junit.Seconds(total)
+	return junit.Write(w, root)
 }
 
 func firstLine(s string) string {
