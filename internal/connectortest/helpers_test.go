@@ -35,6 +35,17 @@ type env struct {
 // vendor for it. features is YAML for the tenant's features: key, or "".
 func newEnv(t testing.TB, cfg mockcdr.Config, vendor, features string) *env {
 	t.Helper()
+	return newEnvTenant(t, cfg, vendor, features, "")
+}
+
+// newEnvKind is newEnv with the tenant's DataSource.Kind set.
+func newEnvKind(t testing.TB, cfg mockcdr.Config, vendor, kind string) *env {
+	t.Helper()
+	return newEnvTenant(t, cfg, vendor, "", kind)
+}
+
+func newEnvTenant(t testing.TB, cfg mockcdr.Config, vendor, features, kind string) *env {
+	t.Helper()
 	cdr, err := mockcdr.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +57,9 @@ func newEnv(t testing.TB, cfg mockcdr.Config, vendor, features string) *env {
 	tenant := fmt.Sprintf("id: t\ndisplay_name: T\nbase_url: %s\nvendor: %s\nallow_insecure_http: true\nauth: {pattern: basic}\n", cdr.BaseURL(), vendor)
 	if features != "" {
 		tenant += "features: " + features + "\n"
+	}
+	if kind != "" {
+		tenant += "kind: " + kind + "\n"
 	}
 	return &env{cdr: cdr, res: renderTenant(t, tenant)}
 }
