@@ -2,7 +2,7 @@ package archive
 
 import (
 	"bytes"
-	"compress/flate"
+	"github.com/klauspost/compress/flate"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -64,8 +64,11 @@ var flatePool = sync.Pool{New: func() any {
 	return w
 }}
 
-// Deflated compresses data with compress/flate at level 6, the level of
-// zlib's and .NET's "optimal" setting. The bytes differ from zlib's.
+// Deflated compresses data at level 6, the level of zlib's and .NET's
+// "optimal" setting, with github.com/klauspost/compress/flate: about twice
+// as fast as compress/flate for a connector's text at a similar size, which
+// is most of a many-tenant build's time. Its output is deterministic but
+// differs from zlib's (and from compress/flate's).
 func Deflated(data []byte) []byte {
 	var b bytes.Buffer
 	b.Grow(len(data)/2 + 64)
