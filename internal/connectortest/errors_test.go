@@ -128,3 +128,39 @@ func TestLimitRejectionRetried(t *testing.T) {
 		t.Errorf("max-fetch: %d requests, want 1", n)
 	}
 }
+
+// TestRefreshOn401 checks that an OAuth token expiring in the middle of
+// paging is refreshed once (Extension.CurrentCredential(true)) and the page
+// sent again, so a long refresh does not fail; a second 401 right after the
+// refresh is a credential error.
+func TestRefreshOn401(t *testing.T) {
+	e := newEnv(t, mockcdr.Config{Profile: "ehrbase", Auth: mockcdr.AuthConfig{Mode: mockcdr.AuthNone}}, "ehrbase", "")
+	if err := e.cdr.AddFault(mockcdr.Fault{Kind: "401", After: 2}); err != nil {
+		t.Fatal(err)
+	}
+	refreshes := 0
+	e.credential = &eval.Credential{AuthenticationKind: "OAuth", AccessToken: "first"}
+	e.refresh = func() (*eval.Credential, error) {
+		refreshes++
+		return &eval.Credential{AuthenticationKind: "OAuth", AccessToken: "second"}, nil
+	}
+	if got := e.eval(t, query("Q3", "[PageSize = 1000]")); got != "2137" {
+		t.Errorf("%s rows, want 2137", got)
+	}
+	if refreshes != 1 {
+		t.Errorf("%d refreshes, want 1", refreshes)
+	}
+	if diff := pagesOf(e.queries(0)); len(diff) != 4 || diff[2].Status != 401 || diff[3].Offset != 2000 || diff[3].Status != 200 {
+		t.Errorf("requests %+v; want the third page retried after the 401", diff)
+	}
+
+	e.cdr.Reset()
+	refreshes = 0
+	if err := e.cdr.AddFault(mockcdr.Fault{Kind: "401", Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	err := e.evalErr(t, query("Q3", "null"))
+	if !strings.Contains(err.Error(), "Credential.AccessDenied") || refreshes != 1 {
+		t.Errorf("two 401s: %v after %d refreshes; want a credential error after 1", err, refreshes)
+	}
+}

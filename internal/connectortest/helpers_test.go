@@ -29,6 +29,10 @@ type env struct {
 	res   *render.Result
 	clock *eval.VirtualClock
 	th    *eval.Thread // the last run's thread, to read its values
+	// credential replaces the Basic credential; refresh, if set, serves
+	// Extension.CurrentCredential(true) and becomes the new credential.
+	credential *eval.Credential
+	refresh    func() (*eval.Credential, error)
 }
 
 // newEnv starts a mock CDR with cfg and renders a Basic tenant of the given
@@ -112,6 +116,18 @@ func (e *env) run(t testing.TB, expr string) (eval.Value, *eval.Thread, error) {
 		Clock:      e.clock,
 		NewGuid:    eval.SequentialGuids(1),
 		Credential: &eval.Credential{AuthenticationKind: "UsernamePassword", Username: cdrUser, Password: cdrPassword},
+	}
+	if e.credential != nil {
+		h.Credential = e.credential
+	}
+	if e.refresh != nil {
+		h.RefreshCredential = func() (*eval.Credential, error) {
+			c, err := e.refresh()
+			if err == nil {
+				h.Credential = c
+			}
+			return c, err
+		}
 	}
 	x.Configure(h)
 	th := eval.NewThread(eval.NewEnvironment(), h)
