@@ -2,6 +2,8 @@ package connectortest
 
 import (
 	"strings"
+
+	"github.com/google/go-cmp/cmp"
 	"testing"
 
 	"github.com/pqxdev/pqx/internal/m/eval"
@@ -118,14 +120,28 @@ func TestLimitRejectionRetried(t *testing.T) {
 		t.Errorf("requests: %+v; want a 422 then one request without fetch and offset", diff)
 	}
 
-	// Other 422s (fetch above max-fetch) are surfaced, not retried.
-	e = newEnv(t, mockcdr.Config{Profile: "ehrbase", MaxFetch: 100}, "ehrbase", "")
-	err := e.evalErr(t, query("Q3", "[PageSize = 500]"))
+	// A fetch above EHRbase's max-fetch: the 422 names the maximum, and
+	// paging goes on with pages of that size.
+	e = newEnv(t, mockcdr.Config{Profile: "ehrbase", MaxFetch: 800}, "ehrbase", "")
+	if got := e.eval(t, query("Q3", "[PageSize = 1000]")); got != "2137" {
+		t.Errorf("max-fetch: %s rows, want 2137", got)
+	}
+	want := []page{{0, 1000, 422, -1}, {0, 800, 200, 800}, {800, 800, 200, 800}, {1600, 800, 200, 537}}
+	if diff := cmp.Diff(want, pagesOf(e.queries(0))); diff != "" {
+		t.Errorf("max-fetch requests (-want +got):\n%s", diff)
+	}
+
+	// Any other 422 is surfaced, not retried.
+	e = newEnv(t, mockcdr.Config{Profile: "ehrbase"}, "ehrbase", "")
+	if err := e.cdr.AddFault(mockcdr.Fault{Kind: "422"}); err != nil {
+		t.Fatal(err)
+	}
+	err := e.evalErr(t, query("Q3", "null"))
 	if err.Reason() != "openEHR.PagingRejected" {
-		t.Errorf("max-fetch: %v", err)
+		t.Errorf("422: %v", err)
 	}
 	if n := len(e.queries(0)); n != 1 {
-		t.Errorf("max-fetch: %d requests, want 1", n)
+		t.Errorf("422: %d requests, want 1", n)
 	}
 }
 
