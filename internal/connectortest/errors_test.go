@@ -180,3 +180,30 @@ func TestRefreshOn401(t *testing.T) {
 		t.Errorf("two 401s: %v after %d refreshes; want a credential error after 1", err, refreshes)
 	}
 }
+
+// TestHTMLErrorPage checks that an HTML error page (a proxy's 502) is
+// named by its title, not dumped.
+func TestHTMLErrorPage(t *testing.T) {
+	e := newEnv(t, mockcdr.Config{Profile: "ehrbase"}, "ehrbase", "")
+	if err := e.cdr.AddFault(mockcdr.Fault{Kind: "502", Count: -1}); err != nil {
+		t.Fatal(err)
+	}
+	err := e.evalErr(t, query("Q1", "null"))
+	msg := e.detailField(t, err, "ServerMessage")
+	if err.Reason() != "openEHR.Unavailable" || !strings.Contains(msg, "an HTML page (502 Bad Gateway)") || strings.Contains(msg, "<") {
+		t.Errorf("502 page: %v; ServerMessage %s", err, msg)
+	}
+}
+
+// TestTestConnection checks the kind record's TestConnection names a cheap
+// shared function of the data source that works with the credential.
+func TestTestConnection(t *testing.T) {
+	e := newEnv(t, mockcdr.Config{Profile: "dips"}, "dips", "")
+	kind := e.res.Kind
+	if got := e.eval(t, kind+`[TestConnection]("ignored")`); got != `{"`+kind+`.Templates"}` {
+		t.Fatalf("TestConnection = %s", got)
+	}
+	if got := e.eval(t, `Table.RowCount(`+kind+`.Templates())`); got == "0" {
+		t.Errorf("the TestConnection function returned no templates")
+	}
+}
