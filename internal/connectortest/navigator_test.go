@@ -85,3 +85,43 @@ func TestNavigatorWithoutFeatures(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestStoredQuery checks versions, parameters and the body of a stored
+// query call, and that a name that could leave the query path is refused
+// before any request.
+func TestStoredQuery(t *testing.T) {
+	e := newEnv(t, mockcdr.Config{Profile: "better"}, "better", "")
+	for _, tc := range []struct{ call, resolved, columns string }{
+		{`K.StoredQuery("org.pqx::blood_pressure", "1.0.0", null, [MaxRows = 3])`, "org.pqx::blood_pressure/1.0.0", `{"ehr_id", "time", "systolic", "diastolic"}`},
+		{`K.StoredQuery("org.pqx::blood_pressure", "1", null, [MaxRows = 3])`, "org.pqx::blood_pressure/1.1.0", `{"ehr_id", "time", "systolic.magnitude", "systolic.units", "systolic.precision", "diastolic"}`},
+		{`K.StoredQuery("org.pqx::blood_pressure", null, null, [MaxRows = 3])`, "org.pqx::blood_pressure/1.1.0", `{"ehr_id", "time", "systolic.magnitude", "systolic.units", "systolic.precision", "diastolic"}`},
+		{`K.StoredQuery("org.pqx::high_blood_pressure", null, [#"$min_sys" = 160], [MaxRows = 3])`, "org.pqx::high_blood_pressure/1.0.0", `{"ehr_id", "time", "systolic", "diastolic"}`},
+	} {
+		seq := len(e.cdr.Log())
+		if got := e.eval(t, `Table.ColumnNames(`+tc.call+`)`); got != tc.columns {
+			t.Errorf("%s: columns %s, want %s", tc.call, got, tc.columns)
+		}
+		rs := e.cdr.LogSince(0)[seq:]
+		if len(rs) != 1 || rs[0].StoredQuery != tc.resolved || rs[0].Status != 200 || !rs[0].OffsetSent || rs[0].Fetch != 3 || rs[0].ParamsField != "query_parameters" {
+			t.Errorf("%s: requests %+v", tc.call, rs)
+		}
+	}
+	seq := len(e.cdr.Log())
+	for _, name := range []string{"../ehr/x", "a/b", "", "org.pqx::blood pressure"} {
+		err := e.evalErr(t, `K.StoredQuery(`+mtext(name)+`)`)
+		if err.Reason() != "Expression.Error" || !strings.Contains(err.Message(), "stored query name") {
+			t.Errorf("name %q: %v", name, err)
+		}
+	}
+	err := e.evalErr(t, `K.StoredQuery("org.pqx::ehrs", "1/../../x")`)
+	if !strings.Contains(err.Message(), "SemVer") {
+		t.Errorf("bad version: %v", err)
+	}
+	if n := len(e.cdr.Log()) - seq; n != 0 {
+		t.Errorf("refused names caused %d requests", n)
+	}
+	err = e.evalErr(t, `K.StoredQuery("org.pqx::nope")`)
+	if err.Reason() != "openEHR.NotFound" {
+		t.Errorf("unknown stored query: %v", err)
+	}
+}
