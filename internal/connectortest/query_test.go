@@ -259,3 +259,32 @@ func TestRetries(t *testing.T) {
 		t.Errorf("502 mid-paging requests (-want +got):\n%s", diff)
 	}
 }
+
+// TestSafetyCap checks that a result larger than the safety cap (used when
+// MaxRows is not set) is an error, not a silently truncated table. The cap
+// is 5,000,000 rows in the connector; this runs its paging with a cap of 12.
+func TestSafetyCap(t *testing.T) {
+	e := newEnv(t, mockcdr.Config{Profile: "ehrbase"}, "ehrbase", "")
+	run := func(fixture string) string {
+		return fmt.Sprintf(`let opts = CheckOptions([PageSize = 5]) & [MaxRows = 12], body = [q = %s],
+            first = FetchFirst("query/aql", body, "envelope", opts) in List.Count(CollectRows(first, "query/aql", body, opts))`, mtext(mockcdr.FixtureAQL(fixture)))
+	}
+	err := e.evalErr(t, run("Q3"))
+	if err.Reason() != "openEHR.TooManyRows" {
+		t.Errorf("Q3 over the cap: %v", err)
+	}
+	if diff := cmp.Diff([]page{{0, 5, 200, 5}, {5, 5, 200, 5}, {10, 2, 200, 2}}, pagesOf(e.queries(0))); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+	// Under the cap the rows are all there.
+	e.cdr.Reset()
+	if got := e.eval(t, run("Q11")); got != "3" {
+		t.Errorf("Q11 under the cap: %s rows", got)
+	}
+	if got := e.eval(t, `CheckOptions(null)[[MaxRows], [Capped]]`); got != "[MaxRows = 5000000, Capped = true]" {
+		t.Errorf("default options %s", got)
+	}
+	if got := e.eval(t, `CheckOptions([MaxRows = 12])[[MaxRows], [Capped]]`); got != "[MaxRows = 12, Capped = false]" {
+		t.Errorf("MaxRows options %s", got)
+	}
+}
