@@ -147,8 +147,7 @@ func TestLimitRejectionRetried(t *testing.T) {
 
 // TestRefreshOn401 checks that an OAuth token expiring in the middle of
 // paging is refreshed once (Extension.CurrentCredential(true)) and the page
-// sent again, so a long refresh does not fail; a second 401 right after the
-// refresh is a credential error.
+// sent again, so a long refresh does not fail.
 func TestRefreshOn401(t *testing.T) {
 	e := newEnv(t, mockcdr.Config{Profile: "ehrbase", Auth: mockcdr.AuthConfig{Mode: mockcdr.AuthNone}}, "ehrbase", "")
 	if err := e.cdr.AddFault(mockcdr.Fault{Kind: "401", After: 2}); err != nil {
@@ -170,14 +169,27 @@ func TestRefreshOn401(t *testing.T) {
 		t.Errorf("requests %+v; want the third page retried after the 401", diff)
 	}
 
+	// A second 401 right after the refresh is a credential error.
 	e.cdr.Reset()
 	refreshes = 0
-	if err := e.cdr.AddFault(mockcdr.Fault{Kind: "401", Count: 2}); err != nil {
+	if err := e.cdr.AddFault(mockcdr.Fault{Kind: "401", After: 1, Count: 2}); err != nil {
 		t.Fatal(err)
 	}
-	err := e.evalErr(t, query("Q3", "null"))
+	err := e.evalErr(t, query("Q3", "[PageSize = 1000]"))
 	if !strings.Contains(err.Error(), "Credential.AccessDenied") || refreshes != 1 {
 		t.Errorf("two 401s: %v after %d refreshes; want a credential error after 1", err, refreshes)
+	}
+
+	// A 401 on the first request is the engine's to handle: the token was
+	// already rejected before the query started.
+	e.cdr.Reset()
+	refreshes = 0
+	if err := e.cdr.AddFault(mockcdr.Fault{Kind: "401"}); err != nil {
+		t.Fatal(err)
+	}
+	err = e.evalErr(t, query("Q3", "null"))
+	if !strings.Contains(err.Error(), "Credential.AccessDenied") || refreshes != 0 {
+		t.Errorf("401 first: %v after %d refreshes; want a credential error and no refresh", err, refreshes)
 	}
 }
 
