@@ -39,3 +39,20 @@ func TestFlattenEveryRMType(t *testing.T) {
 		t.Errorf("conversion:\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestFlattenMixedTypes checks a column mixing DV_TEXT and DV_CODED_TEXT
+// gets the coded text's fields, and a column with an RM type the table does
+// not know becomes JSON text throughout.
+func TestFlattenMixedTypes(t *testing.T) {
+	e := newEnv(t, mockcdr.Config{Profile: "ehrbase"}, "ehrbase", "")
+	expr := `let rows = {
+            {[_type = "DV_TEXT", value = "free text"], [_type = "DV_TEXT", value = "a"]},
+            {[_type = "DV_CODED_TEXT", value = "Sitting", defining_code = [code_string = "at1001", terminology_id = [value = "local"]]], [_type = "DV_SOMETHING", x = 1]}
+        }, t = ToTable({"name", "mixed"}, rows, rows, [Flatten = true, ColumnTypes = null]) in
+        [Columns = Table.ColumnNames(t), Rows = Table.ToRows(t)]`
+	want := `[Columns = {"name.value", "name.code", "name.terminology", "mixed"}, ` +
+		`Rows = {{"free text", null, null, "{""_type"":""DV_TEXT"",""value"":""a""}"}, {"Sitting", "at1001", "local", "{""_type"":""DV_SOMETHING"",""x"":1}"}}]`
+	if got := e.eval(t, expr); got != want {
+		t.Errorf("mixed types:\n got %s\nwant %s", got, want)
+	}
+}
