@@ -33,6 +33,8 @@ type env struct {
 	// Extension.CurrentCredential(true) and becomes the new credential.
 	credential *eval.Credential
 	refresh    func() (*eval.Credential, error)
+	// traces collects Diagnostics.Trace messages of the last run.
+	traces []string
 }
 
 // newEnv starts a mock CDR with cfg and renders a Basic tenant of the given
@@ -117,6 +119,8 @@ func (e *env) run(t testing.TB, expr string) (eval.Value, *eval.Thread, error) {
 		NewGuid:    eval.SequentialGuids(1),
 		Credential: &eval.Credential{AuthenticationKind: "UsernamePassword", Username: cdrUser, Password: cdrPassword},
 	}
+	e.traces = nil
+	h.Trace = func(level, message string) { e.traces = append(e.traces, level+" "+message) }
 	if e.credential != nil {
 		h.Credential = e.credential
 	}

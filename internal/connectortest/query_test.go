@@ -288,3 +288,23 @@ func TestSafetyCap(t *testing.T) {
 		t.Errorf("MaxRows options %s", got)
 	}
 }
+
+// TestTrace checks the connector's diagnostics: one trace per request with
+// its path, paging and status, and no query text or parameter.
+func TestTrace(t *testing.T) {
+	e := newEnv(t, mockcdr.Config{Profile: "ehrbase"}, "ehrbase", "")
+	e.eval(t, fmt.Sprintf(`Table.RowCount(K.Query(%s, [min_sys = 150], [PageSize = 1000]))`, mtext(mockcdr.FixtureAQL("Q5"))))
+	var got []string
+	for _, tr := range e.traces {
+		if strings.Contains(tr, "openEHR") {
+			got = append(got, tr)
+		}
+		if strings.Contains(tr, "OBSERVATION") || strings.Contains(tr, "min_sys") || strings.Contains(tr, "150") {
+			t.Errorf("trace shows the query: %s", tr)
+		}
+	}
+	want := []string{"Information openEHR query/aql offset 0 fetch 1000: HTTP 200"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("traces (-want +got):\n%s", diff)
+	}
+}
