@@ -2,6 +2,7 @@ package connectortest
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -35,6 +36,30 @@ type env struct {
 	refresh    func() (*eval.Credential, error)
 	// traces collects Diagnostics.Trace messages of the last run.
 	traces []string
+	// received counts the response body bytes of the last run.
+	received int64
+}
+
+// countingTransport counts response body bytes.
+type countingTransport struct{ n *int64 }
+
+func (c countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err == nil {
+		resp.Body = &countingBody{resp.Body, c.n}
+	}
+	return resp, err
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	*b.n += int64(n)
+	return n, err
 }
 
 // newEnv starts a mock CDR with cfg and renders a Basic tenant of the given
@@ -114,12 +139,13 @@ func (e *env) run(t testing.TB, expr string) (eval.Value, *eval.Thread, error) {
 	x := &extpkg.Extension{Path: e.res.Kind, SectionFile: e.res.Section, Section: files[e.res.Section], Files: files, Strings: map[string]string{}}
 	e.clock = eval.NewVirtualClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
 	h := &eval.Host{
-		HTTP:       &http.Client{Timeout: 30 * time.Second},
+		HTTP:       &http.Client{Timeout: 30 * time.Second, Transport: countingTransport{&e.received}},
 		Clock:      e.clock,
 		NewGuid:    eval.SequentialGuids(1),
 		Credential: &eval.Credential{AuthenticationKind: "UsernamePassword", Username: cdrUser, Password: cdrPassword},
 	}
 	e.traces = nil
+	e.received = 0
 	h.Trace = func(level, message string) { e.traces = append(e.traces, level+" "+message) }
 	if e.credential != nil {
 		h.Credential = e.credential
