@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds the project, rooted at the project folder.
 //
-//go:embed connector.yaml *.tmpl icons tenants
+//go:embed connector.yaml *.tmpl icons tenants tests
 var FS embed.FS

@@ -271,6 +271,11 @@ func (p *Project) validateConnector() ErrorList {
 			errs.add(c.Pos("templates"), "templates folder %q does not exist", c.Templates)
 		}
 	}
+	if c.Tests != "" {
+		if fi, err := fs.Stat(p.FS, c.Tests); err != nil || !fi.IsDir() {
+			errs.add(c.Pos("tests"), "tests folder %q does not exist", c.Tests)
+		}
+	}
 	if c.Publish.LearnMoreURL != "" {
 		if msg := checkURL(c.Publish.LearnMoreURL, false); msg != "" {
 			errs.add(c.Pos("publish.learn_more_url"), "learn_more_url: %s", msg)

@@ -136,7 +136,7 @@ func TestLoadDefaults(t *testing.T) {
 // reported at once, in file and position order.
 func TestErrorsAreSortedAndComplete(t *testing.T) {
 	fsys := fstest.MapFS{
-		"connector.yaml": {Data: []byte("name: X\nversion: one\nkind: X\nsection: missing.tmpl\nfiles: ['icons/*.png']\n")},
+		"connector.yaml": {Data: []byte("name: X\nversion: one\nkind: X\nsection: missing.tmpl\nfiles: ['icons/*.png']\ntests: nope\n")},
 		"tenants/b.yaml": {Data: []byte("id: B!\ndisplay_name: B\nbase_url: ftp://x/v1\nvendor: sap\nauth: {pattern: basic}\nheaders: {Authorization: x, 'bad name': y}\n")},
 		"tenants/a.yaml": {Data: []byte("id: a\ndisplay_name: A\nbase_url: https://x.example/v1\nvendor: generic\nauth: {pattern: basic, client_id: c, scopes: [a]}\n")},
 	}
@@ -155,6 +155,7 @@ func TestErrorsAreSortedAndComplete(t *testing.T) {
 		`p/connector.yaml:2:10: version "one" must be major.minor.patch (e.g. 1.0.0)`,
 		`p/connector.yaml:4:10: section template "missing.tmpl": file does not exist`,
 		`p/connector.yaml:5:9: file pattern "icons/*.png" matches no file`,
+		`p/connector.yaml:6:8: tests folder "nope" does not exist`,
 		`p/tenants/a.yaml:5:35: auth.client_id applies to the oauth-pkce pattern only, not "basic"`,
 		`p/tenants/a.yaml:5:46: auth.scopes applies to the oauth-pkce pattern only, not "basic"`,
 		`p/tenants/b.yaml:1:5: id "B!" may contain only lower-case letters, digits, '.', '-' and '_', starting with a letter or digit`,
