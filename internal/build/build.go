@@ -405,7 +405,7 @@ func lintTenants(r *render.Renderer, tenants []*project.Tenant) (map[string][]st
 	units := make([]rules.Unit, 0, len(tenants))
 	for _, t := range tenants {
 		res, err := r.Render(t)
-		if err != nil || CheckSyntax(res) != nil {
+		if err != nil {
 			continue
 		}
 		u := rules.Unit{ID: t.ID}
@@ -420,9 +420,20 @@ func lintTenants(r *render.Renderer, tenants []*project.Tenant) (map[string][]st
 		units = append(units, u)
 	}
 	res, errs := rules.LintUnits(units, lint.Config{})
+	unparsed := map[string]bool{}
+	for _, d := range res.Diagnostics {
+		if d.Rule == lint.SyntaxRule {
+			id, _, _ := strings.Cut(d.Pos.Filename, "/")
+			unparsed[id] = true
+			delete(errs, id)
+		}
+	}
 	findings := map[string][]string{}
 	for _, d := range res.Diagnostics {
 		id, _, _ := strings.Cut(d.Pos.Filename, "/")
+		if unparsed[id] {
+			continue
+		}
 		var b strings.Builder
 		_ = lint.WriteText(&b, []lint.Diagnostic{d})
 		findings[id] = append(findings[id], strings.TrimRight(b.String(), "\n"))

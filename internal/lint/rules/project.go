@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"runtime"
+	"sync"
+
 	"fmt"
 	"strings"
 
@@ -208,11 +211,38 @@ func Run(paths []string, cfg lint.Config) (*lint.Result, error) {
 // tenants so that a kind collision between tenants is found.
 func LintSources(srcs []lint.Source, cfg lint.Config) *lint.Result {
 	res := &lint.Result{Files: len(srcs)}
-	for _, s := range srcs {
-		res.Diagnostics = append(res.Diagnostics, lint.Lint(s.Name, s.Content, cfg)...)
+	kinds := !cfg.SyntaxOnly && !disabled(cfg, KindsRule)
+	// Sources are independent until PQX011 compares them: lint them on
+	// every core, keeping the results in source order.
+	diags := make([][]lint.Diagnostic, len(srcs))
+	decls := make([]*Declaration, len(srcs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, s := range srcs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			diags[i] = lint.Lint(s.Name, s.Content, cfg)
+			if kinds {
+				if d, err := Declare(s.Name, s.Content); err == nil {
+					decls[i] = d
+				}
+			}
+		}()
 	}
-	if !cfg.SyntaxOnly && !disabled(cfg, KindsRule) {
-		res.Diagnostics = append(res.Diagnostics, CheckSources(srcs)...)
+	wg.Wait()
+	for _, d := range diags {
+		res.Diagnostics = append(res.Diagnostics, d...)
+	}
+	if kinds {
+		var found []*Declaration
+		for _, d := range decls {
+			if d != nil {
+				found = append(found, d)
+			}
+		}
+		res.Diagnostics = append(res.Diagnostics, CheckKinds(found)...)
 		lint.SortDiagnostics(res.Diagnostics)
 	}
 	return res
