@@ -2,10 +2,10 @@ package archive
 
 import (
 	"bytes"
-	"github.com/klauspost/compress/flate"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/flate"
 	"hash/crc32"
 	"io"
 	"sync"

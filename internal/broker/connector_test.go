@@ -2,11 +2,9 @@ package broker
 
 import (
 	"fmt"
-	"io/fs"
 	"net/http"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/pqxdev/pqx/connector"
@@ -28,19 +26,7 @@ var connectorCaller = `  - name: connector
 // whose URLs point at the test servers.
 func renderBrokerTenant(t *testing.T, tenantYAML string) *render.Result {
 	t.Helper()
-	fsys := fstest.MapFS{}
-	err := fs.WalkDir(connector.FS, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasPrefix(name, project.TenantsDir+"/") {
-			return err
-		}
-		data, err := fs.ReadFile(connector.FS, name)
-		fsys[name] = &fstest.MapFile{Data: data}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys["tenants/t.yaml"] = &fstest.MapFile{Data: []byte(tenantYAML)}
+	fsys := connector.WithTenants(map[string][]byte{"t.yaml": []byte(tenantYAML)})
 	p, err := project.Load(fsys, "test")
 	if err != nil {
 		t.Fatal(err)

@@ -3,12 +3,10 @@ package build
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 
 	"github.com/pqxdev/pqx/connector"
 	"github.com/pqxdev/pqx/internal/mez"
@@ -20,18 +18,7 @@ import (
 // cycle through every auth pattern and IDP profile.
 func generatedProject(tb testing.TB, n int) *project.Project {
 	tb.Helper()
-	fsys := fstest.MapFS{}
-	err := fs.WalkDir(connector.FS, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Dir(name) == "tenants" {
-			return err
-		}
-		data, err := fs.ReadFile(connector.FS, name)
-		fsys[name] = &fstest.MapFile{Data: data}
-		return err
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	tenants := map[string][]byte{}
 	auths := []string{
 		"auth: {pattern: basic}",
 		"auth: {pattern: oauth-pkce, idp: keycloak, issuer: https://sso.example.org, realm: r%d, client_id: c}",
@@ -45,11 +32,11 @@ func generatedProject(tb testing.TB, n int) *project.Project {
 		if i%len(auths) != 0 {
 			auth = fmt.Sprintf(auth, i)
 		}
-		fsys[fmt.Sprintf("tenants/t%04d.yaml", i)] = &fstest.MapFile{Data: []byte(fmt.Sprintf(
+		tenants[fmt.Sprintf("t%04d.yaml", i)] = []byte(fmt.Sprintf(
 			"id: t%04d\ndisplay_name: Tenant %d\nbase_url: https://cdr%d.example.org/ehrbase/rest/openehr/v1\nvendor: ehrbase\n%s\n",
-			i, i, i, auth))}
+			i, i, i, auth))
 	}
-	p, err := project.Load(fsys, "gen")
+	p, err := project.Load(connector.WithTenants(tenants), "gen")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -3,11 +3,9 @@ package connectortest
 import (
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/pqxdev/pqx/connector"
@@ -98,19 +96,7 @@ func newEnvTenant(t testing.TB, cfg mockcdr.Config, vendor, features, kind strin
 // renderTenant renders the embedded default connector for one tenant file.
 func renderTenant(t testing.TB, tenantYAML string) *render.Result {
 	t.Helper()
-	fsys := fstest.MapFS{}
-	err := fs.WalkDir(connector.FS, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasPrefix(name, project.TenantsDir+"/") {
-			return err
-		}
-		data, err := fs.ReadFile(connector.FS, name)
-		fsys[name] = &fstest.MapFile{Data: data}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys["tenants/t.yaml"] = &fstest.MapFile{Data: []byte(tenantYAML)}
+	fsys := connector.WithTenants(map[string][]byte{"t.yaml": []byte(tenantYAML)})
 	p, err := project.Load(fsys, "test")
 	if err != nil {
 		t.Fatal(err)
