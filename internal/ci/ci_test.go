@@ -373,10 +373,7 @@ func TestSecretsNeverEchoed(t *testing.T) {
 			if err := yaml.Unmarshal(f.Data, &doc); err != nil {
 				t.Fatal(err)
 			}
-			var envs []string
-			for _, str := range stringsInKey(doc, "PQX_SIGNER_CMD") {
-				envs = append(envs, str)
-			}
+			envs := stringsInKey(doc, "PQX_SIGNER_CMD")
 			if len(envs) != 1 || envs[0] != kmsCmd {
 				t.Errorf("%s: PQX_SIGNER_CMD values %q, want [%q]", variantName(o), envs, kmsCmd)
 			}

@@ -386,7 +386,7 @@ func (s *session) authFunc(th *eval.Thread, sec *eval.Section, kind, name string
 	}
 	or, ok := ov.(*eval.Record)
 	if !ok {
-		return nil, fmt.Errorf("Authentication[%s] is not a record", kind)
+		return nil, fmt.Errorf("the Authentication record's %s field is not a record", kind)
 	}
 	fv, ok, err := or.Get(th, name)
 	if err != nil || !ok {
@@ -394,7 +394,7 @@ func (s *session) authFunc(th *eval.Thread, sec *eval.Section, kind, name string
 	}
 	f, ok := fv.(*eval.Function)
 	if !ok {
-		return nil, fmt.Errorf("Authentication[%s][%s] is not a function", kind, name)
+		return nil, fmt.Errorf("the Authentication record's %s.%s is not a function", kind, name)
 	}
 	return f, nil
 }

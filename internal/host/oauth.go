@@ -461,7 +461,7 @@ func (s *session) refresh(name string, old *token) (*token, bool) {
 			}
 		}
 		if tok.refreshToken == "" {
-			return errors.New("Refresh returned no refresh_token: keep the old one when the IDP does not rotate, or the next scheduled refresh cannot run")
+			return errors.New("the connector's Refresh returned no refresh_token: keep the old one when the IDP does not rotate, or the next scheduled refresh cannot run")
 		}
 		return nil
 	})
@@ -506,7 +506,7 @@ func (s *session) callRefreshFn(old *token) (eval.Value, error) {
 	case 3:
 		return forced(th, f, eval.NullValue, eval.Str(s.opt.DataSourcePath), old.rec)
 	}
-	return nil, fmt.Errorf("Refresh takes %d parameters; Power Query calls it with 2 (dataSourcePath, refreshToken) or 3 (clientApplication, dataSourcePath, oldCredential)", len(f.Params))
+	return nil, fmt.Errorf("the connector's Refresh takes %d parameters; Power Query calls it with 2 (dataSourcePath, refreshToken) or 3 (clientApplication, dataSourcePath, oldCredential)", len(f.Params))
 }
 
 // callRefresh runs Refresh and checks the record it returns.

@@ -199,7 +199,7 @@ func (ks *keySet) jwks() jose.JSONWebKeySet {
 // verify checks a compact JWS against the published keys and returns its
 // payload.
 func (ks *keySet) verify(token string) ([]byte, error) {
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
 	if err != nil {
 		return nil, err
 	}

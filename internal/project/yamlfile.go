@@ -139,7 +139,7 @@ func (d *yamlDoc) lookup(path string) (key, val Pos, ok bool) {
 		}
 		var found ast.Node
 		for _, mv := range mappingValues(node) {
-			if k, isString := mv.Key.(ast.MapKeyNode); isString && keyName(k) == name {
+			if keyName(mv.Key) == name {
 				key = d.nodePos(mv.Key)
 				found = mv.Value
 				break

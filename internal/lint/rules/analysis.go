@@ -255,17 +255,6 @@ func field(fields []*ast.Field, name string) *ast.Field {
 	return found
 }
 
-// fieldFold is field with a case-insensitive name, as HTTP header names are.
-func fieldFold(fields []*ast.Field, name string) *ast.Field {
-	var found *ast.Field
-	for _, f := range fields {
-		if strings.EqualFold(f.Name.Name, name) {
-			found = f
-		}
-	}
-	return found
-}
-
 // inspectExprs visits the expression nodes under n, skipping identifiers
 // that are not references: field names in records and field accesses,
 // parameter names, section member names and type positions. f returning

@@ -72,9 +72,8 @@ func Serialize(th *Thread, v Value) string {
 }
 
 type serializer struct {
-	th    *Thread
-	b     *strings.Builder
-	depth int
+	th *Thread
+	b  *strings.Builder
 }
 
 func (s *serializer) lazy(l *Lazy, depth int) {

@@ -104,10 +104,9 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 
 // VirtualClock is a Clock for tests: Sleep advances it instantly.
 type VirtualClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	slept  []time.Duration
-	locked bool
+	mu    sync.Mutex
+	now   time.Time
+	slept []time.Duration
 }
 
 // NewVirtualClock returns a virtual clock set to t.

@@ -145,11 +145,8 @@ func init() {
 		}),
 		builtin("Text.SplitAny", "text as text, separators as text", func(th *Thread, a []Value) (Value, error) {
 			s, seps := a[0].(Text).S, a[1].(Text).S
-			parts := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(seps, r) })
-			if seps == "" {
-				parts = []string{s}
-			} else {
-				// FieldsFunc drops empty fields; Text.SplitAny keeps them.
+			parts := []string{s}
+			if seps != "" {
 				parts = splitAnyKeep(s, seps)
 			}
 			return textsToList(parts), nil

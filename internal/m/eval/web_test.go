@@ -208,9 +208,9 @@ func TestWebContentsStatusHandling(t *testing.T) {
 		case "/503":
 			w.WriteHeader(503)
 		case "/redirect":
-			http.Redirect(w, r, "/target", 302)
+			http.Redirect(w, r, "/target", http.StatusFound)
 		case "/redirect307":
-			http.Redirect(w, r, "/target", 307)
+			http.Redirect(w, r, "/target", http.StatusTemporaryRedirect)
 		case "/target":
 			body, _ := io.ReadAll(r.Body)
 			fmt.Fprintf(w, "%s %s", r.Method, body)

@@ -209,7 +209,7 @@ func (x *Extension) Configure(h *eval.Host) {
 
 // LoadInto loads the section document into th's environment.
 func (x *Extension) LoadInto(th *eval.Thread) (*eval.Section, error) {
-	name := x.SectionFile
+	var name string
 	if fi, err := os.Stat(x.Path); err == nil && fi.IsDir() {
 		name = filepath.Join(x.Path, x.SectionFile)
 	} else {
