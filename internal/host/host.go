@@ -355,7 +355,7 @@ func (s *session) newEval(cred *eval.Credential, anonymous bool) (*eval.Thread, 
 		}
 	}
 	s.c.Ext.Configure(h)
-	th := eval.NewThread(eval.NewEnvironment(), h)
+	th := eval.NewThread(s.c.Ext.NewEnvironment(), h)
 	th.Anonymous = anonymous
 	ctx, cancel := context.WithTimeout(s.ctx, s.opt.Timeout)
 	s.mu.Lock()

@@ -67,8 +67,13 @@ type Section struct {
 }
 
 // NewEnvironment returns an environment with only the standard library.
-func NewEnvironment() *Environment {
-	e := &Environment{fset: token.NewFileSet(), shared: map[string]*Lazy{}}
+func NewEnvironment() *Environment { return NewEnvironmentFileSet(token.NewFileSet()) }
+
+// NewEnvironmentFileSet is NewEnvironment with positions kept in fset, so
+// that documents parsed once into fset can be loaded into many fresh
+// environments (LoadSection) with their positions intact.
+func NewEnvironmentFileSet(fset *token.FileSet) *Environment {
+	e := &Environment{fset: fset, shared: map[string]*Lazy{}}
 	e.root = &scope{exclude: -1, global: e}
 	return e
 }

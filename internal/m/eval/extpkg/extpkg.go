@@ -8,6 +8,9 @@ package extpkg
 import (
 	"encoding/xml"
 	"fmt"
+	"github.com/pqxdev/pqx/internal/m/ast"
+	"github.com/pqxdev/pqx/internal/m/parser"
+	"github.com/pqxdev/pqx/internal/m/token"
 	"io/fs"
 	"net/url"
 	"os"
@@ -15,6 +18,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/pqxdev/pqx/internal/archive"
 	"github.com/pqxdev/pqx/internal/m/eval"
@@ -39,6 +44,16 @@ type Extension struct {
 	Files map[string][]byte
 	// Strings holds the resources.resx entries.
 	Strings map[string]string
+
+	// The section parsed once, for NewEnvironment's environments.
+	parseOnce sync.Once
+	parsed    atomic.Pointer[parsedSection]
+}
+
+type parsedSection struct {
+	fset *token.FileSet
+	doc  *ast.SectionDocument
+	err  error
 }
 
 // Load reads a connector directory or a .mez/.pqx package.
@@ -207,15 +222,45 @@ func (x *Extension) Configure(h *eval.Host) {
 	h.Strings = x.Strings
 }
 
-// LoadInto loads the section document into th's environment.
+// LoadInto loads the section document into th's environment. In an
+// environment from NewEnvironment the section is parsed only once however
+// many evaluations load it, as a host running each OAuth function in its own
+// evaluation does.
 func (x *Extension) LoadInto(th *eval.Thread) (*eval.Section, error) {
-	var name string
-	if fi, err := os.Stat(x.Path); err == nil && fi.IsDir() {
-		name = filepath.Join(x.Path, x.SectionFile)
-	} else {
-		name = x.Path + "!" + x.SectionFile
+	name := x.sourceName()
+	if p, env := x.parsed.Load(), th.Environment(); p != nil && env.FileSet() == p.fset {
+		if p.err != nil {
+			return nil, p.err
+		}
+		return env.LoadSection(th, p.doc)
 	}
 	return th.LoadSectionSource(name, x.Section)
+}
+
+// NewEnvironment returns a fresh environment whose file set holds the
+// extension's parsed section, so that LoadInto does not parse it again.
+func (x *Extension) NewEnvironment() *eval.Environment {
+	x.parseOnce.Do(func() {
+		p := &parsedSection{fset: token.NewFileSet()}
+		name := x.sourceName()
+		doc, err := parser.ParseFile(p.fset, name, x.Section, 0)
+		if sd, ok := doc.(*ast.SectionDocument); err == nil && ok {
+			p.doc = sd
+		} else if err == nil {
+			err = fmt.Errorf("%s: not a section document (it has no 'section Name;' header)", name)
+		}
+		p.err = err
+		x.parsed.Store(p)
+	})
+	return eval.NewEnvironmentFileSet(x.parsed.Load().fset)
+}
+
+// sourceName names the section document in positions and messages.
+func (x *Extension) sourceName() string {
+	if fi, err := os.Stat(x.Path); err == nil && fi.IsDir() {
+		return filepath.Join(x.Path, x.SectionFile)
+	}
+	return x.Path + "!" + x.SectionFile
 }
 
 // Kind returns the data source kind declared by the section: the
