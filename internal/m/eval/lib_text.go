@@ -161,34 +161,8 @@ func init() {
 		builtin("Text.Trim", "text as nullable text, optional trim as any", trimFn(true, true)),
 		builtin("Text.TrimStart", "text as nullable text, optional trim as any", trimFn(true, false)),
 		builtin("Text.TrimEnd", "text as nullable text, optional trim as any", trimFn(false, true)),
-		builtin("Text.Start", "text as nullable text, count as number", func(th *Thread, a []Value) (Value, error) {
-			if isNull(a[0]) {
-				return NullValue, nil
-			}
-			var n int
-			if err := unpack(th, a, nil, &n); err != nil {
-				return nil, err
-			}
-			if n < 0 {
-				return nil, argRange("count")
-			}
-			u := u16(a[0].(Text).S)
-			return Str(fromU16(u[:min(n, len(u))])), nil
-		}),
-		builtin("Text.End", "text as nullable text, count as number", func(th *Thread, a []Value) (Value, error) {
-			if isNull(a[0]) {
-				return NullValue, nil
-			}
-			var n int
-			if err := unpack(th, a, nil, &n); err != nil {
-				return nil, err
-			}
-			if n < 0 {
-				return nil, argRange("count")
-			}
-			u := u16(a[0].(Text).S)
-			return Str(fromU16(u[len(u)-min(n, len(u)):])), nil
-		}),
+		builtin("Text.Start", "text as nullable text, count as number", textCountFn(func(u []uint16, n int) []uint16 { return u[:n] })),
+		builtin("Text.End", "text as nullable text, count as number", textCountFn(func(u []uint16, n int) []uint16 { return u[len(u)-n:] })),
 		builtin("Text.Middle", "text as nullable text, start as number, optional count as nullable number", func(th *Thread, a []Value) (Value, error) {
 			if isNull(a[0]) {
 				return NullValue, nil
@@ -987,4 +961,24 @@ func customNumberFormat(f float64, format string) (string, error) {
 		out = "-" + out
 	}
 	return out, nil
+}
+
+// textCountFn implements Text.Start and Text.End: null stays null, count
+// must not be negative, and pick gets the UTF-16 code units and a count
+// clamped to their length.
+func textCountFn(pick func(u []uint16, n int) []uint16) func(th *Thread, a []Value) (Value, error) {
+	return func(th *Thread, a []Value) (Value, error) {
+		if isNull(a[0]) {
+			return NullValue, nil
+		}
+		var n int
+		if err := unpack(th, a, nil, &n); err != nil {
+			return nil, err
+		}
+		if n < 0 {
+			return nil, argRange("count")
+		}
+		u := u16(a[0].(Text).S)
+		return Str(fromU16(pick(u, min(n, len(u))))), nil
+	}
 }
