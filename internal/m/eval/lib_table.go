@@ -1853,6 +1853,9 @@ func tableJoin(th *Thread, a []Value) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	if isSemiJoin(kind) {
+		return semiJoin(left, right, fields, matches, used, kind), nil
+	}
 	lw, rw := len(left.typ.Fields), len(right.typ.Fields)
 	null := Eager(NullValue)
 	nulls := func(n int) []*Lazy {
@@ -1919,6 +1922,9 @@ func tableNestedJoin(th *Thread, a []Value) (Value, error) {
 	matches, used, err := joinMatches(th, left, lcols, right, rcols)
 	if err != nil {
 		return nil, err
+	}
+	if isSemiJoin(kind) {
+		return nestedSemiJoin(left, right, name, matches, used, kind), nil
 	}
 	sub := func(idx []int) *Lazy {
 		rows := make([][]*Lazy, len(idx))
