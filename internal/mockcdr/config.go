@@ -45,6 +45,9 @@ type Config struct {
 	// LegacyStoredQueryList serves the stored-query list the way EHRbase
 	// before 2.30 did: {"versions":[...]} without q.
 	LegacyStoredQueryList bool `yaml:"legacy_stored_query_list" json:"legacy_stored_query_list"`
+	// LegacyEHRStatus serves GET /ehr the way EHRbase before 2.30 did: the
+	// EHR_STATUS object (with its subject) embedded instead of a reference.
+	LegacyEHRStatus bool `yaml:"legacy_ehr_status" json:"legacy_ehr_status"`
 	// SubscriptionKey, if set, must arrive in a dips-subscription-key or
 	// Ocp-Apim-Subscription-Key header (DIPS API management).
 	SubscriptionKey string `yaml:"subscription_key" json:"-"`

@@ -12,12 +12,15 @@ import (
 // openEHR semantics go, and how the mock answered. Credentials are never
 // recorded; Authorization and subscription-key headers are redacted.
 type Request struct {
-	Seq    int         `json:"seq"`
-	Time   time.Time   `json:"time"`
-	Method string      `json:"method"`
-	Path   string      `json:"path"`
-	Query  url.Values  `json:"query,omitempty"`
-	Header http.Header `json:"header,omitempty"`
+	Seq    int       `json:"seq"`
+	Time   time.Time `json:"time"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	// RawPath is the path as sent, when its escaping differs from Path
+	// (an escaped "/", "?" or space inside an id).
+	RawPath string      `json:"raw_path,omitempty"`
+	Query   url.Values  `json:"query,omitempty"`
+	Header  http.Header `json:"header,omitempty"`
 	// Body is the request body, cut at 64 KiB.
 	Body string `json:"body,omitempty"`
 

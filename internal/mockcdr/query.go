@@ -16,7 +16,7 @@ import (
 // api serves requests below the base path.
 func (s *Server) api(x *exchange) *reply {
 	r := x.r
-	segs, err := splitPath(x.rel)
+	segs, err := splitPath(x.rawRel)
 	if err != nil {
 		return s.errorReply(http.StatusBadRequest, err.Error())
 	}
@@ -124,7 +124,16 @@ func (s *Server) parseQueryRequest(x *exchange) (*queryRequest, *reply) {
 			case "ehr_id":
 				qr.ehrParam = v
 			default:
-				qr.params[k] = v
+				// A list parameter repeats its key (form style, explode).
+				if len(vs) > 1 {
+					list := make([]any, len(vs))
+					for i, v := range vs {
+						list[i] = v
+					}
+					qr.params[k] = list
+				} else {
+					qr.params[k] = v
+				}
 				e.ParamsField = "url"
 			}
 			if err != nil {

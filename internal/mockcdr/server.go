@@ -235,8 +235,11 @@ type reply struct {
 
 // exchange carries one request through the handlers.
 type exchange struct {
-	r      *http.Request
-	rel    string // path relative to the base
+	r   *http.Request
+	rel string // path relative to the base
+	// rawRel is rel still escaped, so that an escaped "/" inside an id
+	// stays inside its segment.
+	rawRel string
 	body   []byte
 	entry  *Request
 	faults []Fault
@@ -261,6 +264,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	entry := &Request{Time: s.now(), Method: r.Method, Path: path, Rows: -1}
+	if raw := r.URL.EscapedPath(); raw != path {
+		entry.RawPath = raw
+	}
 	entry.Query, entry.CredentialInURL = redactQuery(r.URL.Query())
 	if len(entry.Query) == 0 {
 		entry.Query = nil
@@ -308,6 +314,9 @@ func (s *Server) route(x *exchange) *reply {
 		return s.guard(x, strings.TrimPrefix(path, p.EhrScapePath), s.ehrScape)
 	case path == p.BasePath || strings.HasPrefix(path, p.BasePath+"/"):
 		rel := strings.TrimPrefix(path, p.BasePath)
+		// The base path has nothing to escape, so it is also the escaped
+		// path's prefix.
+		x.rawRel = strings.TrimPrefix(r.URL.EscapedPath(), p.BasePath)
 		return s.guard(x, rel, s.api)
 	}
 	return s.errorReply(http.StatusNotFound, fmt.Sprintf("No endpoint %s %s (the %s profile serves the openEHR API under %s)", r.Method, path, p.Name, p.BasePath))
