@@ -64,6 +64,8 @@ func quoteText(s string) string { return scanner.Quote(s) }
 // text, records and lists. Output is deterministic. Lazy entries are
 // forced with th (which may be nil for scalars); an erroring entry is
 // written as an `error` expression so the rest of the value still prints.
+// Table keys are written as Type.AddTableKey calls; metadata is left out
+// like in the PQTest outputs we know of (SerializeWith writes it).
 func Serialize(th *Thread, v Value) string {
 	var b strings.Builder
 	s := serializer{th: th, b: &b}
@@ -72,8 +74,9 @@ func Serialize(th *Thread, v Value) string {
 }
 
 type serializer struct {
-	th *Thread
-	b  *strings.Builder
+	th   *Thread
+	b    *strings.Builder
+	meta bool // write metadata (SerializeWith)
 }
 
 func (s *serializer) lazy(l *Lazy, depth int) {
@@ -103,6 +106,9 @@ func (s *serializer) lazy(l *Lazy, depth int) {
 func (s *serializer) value(v Value, depth int) {
 	if depth > 64 {
 		s.b.WriteString("...")
+		return
+	}
+	if s.meta && s.metaValue(v, depth) {
 		return
 	}
 	w := s.b
@@ -214,6 +220,9 @@ func (s *serializer) value(v Value, depth int) {
 }
 
 func (s *serializer) typ(t *Type, depth int) {
+	if s.typeExpr(t, depth) {
+		return
+	}
 	s.b.WriteString("type ")
 	s.typeBody(t, depth)
 }
@@ -223,6 +232,12 @@ func (s *serializer) typeBody(t *Type, depth int) {
 	w := s.b
 	if depth > 64 {
 		w.WriteString("any")
+		return
+	}
+	if s.needsTypeExpr(t) {
+		w.WriteByte('(')
+		s.typ(t, depth)
+		w.WriteByte(')')
 		return
 	}
 	if t.Name != "" {

@@ -17,6 +17,10 @@ func FuzzEval(f *testing.F) {
 		`Uri.Parts("http://a/b?c=1&c=2")`, `Text.Format("#{5}", {1})`, `#date(1, 1, 1) - #duration(1, 0, 0, 0)`,
 		`Number.ToText(1e300, "D")`, `Text.PadStart("a", 1e12)`, `List.Repeat({1}, 1e12)`,
 		`Binary.Range(#binary({1}), 2)`, `Expression.Evaluate("1 +", [])`, `type function (x as number) as text`,
+		`Table.AddKey(#table({"A", "B"}, {{1, 2}}), {"A"}, true) meta [NextLink = "n"]`,
+		`Type.AddTableKey(type table [A = number], {"A"}, true) meta [Documentation.Name = "d"]`,
+		`{1 meta [a = 2 meta [b = 3]], type [T = (Type.AddTableKey(type table [X = text], {"X"}, false))]}`,
+		`Table.Join(#table({"K"}, {{1}, {null}}), "K", #table({"J"}, {{null}}), "J", JoinKind.RightSemi)`,
 	} {
 		f.Add(s)
 	}
@@ -32,6 +36,7 @@ func FuzzEval(f *testing.F) {
 		}
 		if err == nil {
 			_ = Serialize(th, v)
+			_ = SerializeWith(th, v, SerializeOptions{Metadata: true})
 		}
 		// Library calls may take a few steps beyond the bound before the
 		// next check; the bound itself must hold to within that slack.

@@ -127,11 +127,62 @@ func (g *valueGen) typ(depth int) *Type {
 		t = RecordType(g.n(2) == 1, g.fields(depth)...)
 	default:
 		t = TableType(g.fields(depth)...)
+		t.Keys = g.keys(t.Fields)
 	}
 	if g.n(4) == 0 {
 		t = t.AsNullable()
 	}
+	if g.n(6) == 0 {
+		t = t.WithMeta(g.meta(depth)).(*Type)
+	}
 	return t
+}
+
+// keys returns up to two keys over some of cols, at most one primary.
+func (g *valueGen) keys(cols []TypeField) []TableKey {
+	if len(cols) == 0 {
+		return nil
+	}
+	var keys []TableKey
+	primary := false
+	for i, k := 0, g.n(3); i < k; i++ {
+		var names []string
+		for _, c := range cols {
+			if g.n(2) == 0 {
+				names = append(names, c.Name)
+			}
+		}
+		if len(names) == 0 {
+			names = []string{cols[g.n(len(cols))].Name}
+		}
+		p := !primary && g.n(2) == 0
+		primary = primary || p
+		keys = append(keys, TableKey{Columns: names, Primary: p})
+	}
+	return keys
+}
+
+// meta returns a non-empty metadata record, as connectors attach them:
+// paging links, documentation texts, nested records.
+func (g *valueGen) meta(depth int) *Record {
+	names := []string{"NextLink", "Documentation.Name", "a", "with space", "Nested"}
+	var fs []Field
+	seen := map[string]bool{}
+	for i, k := 0, 1+g.n(3); i < k; i++ {
+		n := names[g.n(len(names))]
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		var v Value
+		if n == "Nested" && depth < 3 {
+			v = g.value(depth + 1)
+		} else {
+			v = g.scalar()
+		}
+		fs = append(fs, Field{n, v})
+	}
+	return NewRecord(fs...)
 }
 
 func (g *valueGen) fields(depth int) []TypeField {
@@ -149,6 +200,14 @@ func (g *valueGen) fields(depth int) []TypeField {
 }
 
 func (g *valueGen) value(depth int) Value {
+	v := g.bareValue(depth)
+	if g.n(8) == 0 {
+		v = v.WithMeta(g.meta(depth + 1))
+	}
+	return v
+}
+
+func (g *valueGen) bareValue(depth int) Value {
 	if depth > 3 {
 		return g.scalar()
 	}
@@ -190,7 +249,9 @@ func (g *valueGen) value(depth int) Value {
 				}
 			}
 		}
-		return NewTable(TableType(cols...), rows)
+		typ := TableType(cols...)
+		typ.Keys = g.keys(cols)
+		return NewTable(typ, rows)
 	case 3:
 		return g.typ(0)
 	default:
@@ -198,32 +259,68 @@ func (g *valueGen) value(depth int) Value {
 	}
 }
 
-// roundTrip checks value → text → parse → evaluate: the text evaluates to
-// a value that serialises to the same text and (NaN aside) is equal.
+// roundTrip checks value → text → parse → evaluate, for Serialize and for
+// SerializeWith with metadata: the text evaluates to a value that
+// serialises to the same text (so table keys, and with metadata every
+// metadata record, survive) and (NaN aside) is equal.
 func roundTrip(t *testing.T, v Value, hasNaN bool) {
 	t.Helper()
-	th := NewThread(nil, nil)
-	text := Serialize(th, v)
-	back, err := th.EvalSource("roundtrip.pq", []byte(text))
-	if err == nil {
-		err = th.DeepForce(back)
+	for _, opt := range []SerializeOptions{{}, {Metadata: true}} {
+		th := NewThread(nil, nil)
+		text := SerializeWith(th, v, opt)
+		back, err := th.EvalSource("roundtrip.pq", []byte(text))
+		if err == nil {
+			err = th.DeepForce(back)
+		}
+		if err != nil {
+			t.Fatalf("serialization (%+v) does not evaluate: %v\n%s", opt, err, text)
+		}
+		if again := SerializeWith(th, back, opt); again != text {
+			t.Fatalf("re-serialization (%+v) differs:\n%s\n%s", opt, text, again)
+		}
+		if !opt.Metadata && back.Meta() != nil {
+			t.Fatalf("metadata written without Metadata:\n%s", text)
+		}
+		if opt.Metadata && !sameMeta(th, v, back) {
+			t.Fatalf("metadata lost:\n%s", text)
+		}
+		if tv, ok := v.(*Table); ok && !sameKeys(tv.Type().Keys, back.(*Table).Type().Keys) {
+			t.Fatalf("table keys lost:\n%s", text)
+		}
+		if hasNaN {
+			continue
+		}
+		eq, err := Equal(th, v, back)
+		if err != nil || !eq {
+			t.Fatalf("round trip not equal (%v):\n%s", err, text)
+		}
+		if tv, ok := v.(*Table); ok && !equalType(tv.Type(), back.(*Table).Type()) {
+			t.Fatalf("table type lost:\n%s", text)
+		}
 	}
-	if err != nil {
-		t.Fatalf("serialization does not evaluate: %v\n%s", err, text)
+}
+
+func sameKeys(a, b []TableKey) bool {
+	if len(a) != len(b) {
+		return false
 	}
-	if again := Serialize(th, back); again != text {
-		t.Fatalf("re-serialization differs:\n%s\n%s", text, again)
+	for i := range a {
+		if a[i].Primary != b[i].Primary || strings.Join(a[i].Columns, "\x00") != strings.Join(b[i].Columns, "\x00") {
+			return false
+		}
 	}
-	if hasNaN {
-		return
+	return true
+}
+
+// sameMeta compares the top-level metadata of two values by their
+// serialization (Equal would ignore metadata nested inside them).
+func sameMeta(th *Thread, a, b Value) bool {
+	ma, mb := a.Meta(), b.Meta()
+	if (ma == nil) != (mb == nil) {
+		return false
 	}
-	eq, err := Equal(th, v, back)
-	if err != nil || !eq {
-		t.Fatalf("round trip not equal (%v):\n%s", err, text)
-	}
-	if tv, ok := v.(*Table); ok && !equalType(tv.Type(), back.(*Table).Type()) {
-		t.Fatalf("table type lost:\n%s", text)
-	}
+	opt := SerializeOptions{Metadata: true}
+	return ma == nil || SerializeWith(th, ma, opt) == SerializeWith(th, mb, opt)
 }
 
 func TestSerializeRoundTrip(t *testing.T) {
@@ -264,4 +361,73 @@ func FuzzSerializeRoundTrip(f *testing.F) {
 		v := g.value(0)
 		roundTrip(t, v, g.hasNaN)
 	})
+}
+
+// TestSerializeKeysAndMetadata pins the written forms: keys as
+// Type.AddTableKey calls (always), metadata as `(value) meta [...]` (only
+// with SerializeOptions.Metadata).
+func TestSerializeKeysAndMetadata(t *testing.T) {
+	cases := []struct {
+		src, plain, meta string
+	}{
+		{src: `Table.AddKey(#table(type table [A = number, B = text], {{1, "x"}}), {"A"}, true)`,
+			plain: `#table(Type.AddTableKey(type table [A = number, B = text], {"A"}, true), {{1, "x"}})`},
+		{src: `Table.AddKey(Table.AddKey(#table({"A", "B"}, {}), {"A"}, true), {"A", "B"}, false)`,
+			plain: `#table(Type.AddTableKey(Type.AddTableKey(type table [A = any, B = any], {"A"}, true), {"A", "B"}, false), {})`},
+		{src: `Type.AddTableKey(type table [#"a b" = text], {"a b"}, false)`,
+			plain: `Type.AddTableKey(type table [#"a b" = text], {"a b"}, false)`},
+		// In type position the key call is parenthesised.
+		{src: `type [T = Type.AddTableKey(type table [X = text], {"X"}, true), L = {Type.AddTableKey(type table [Y = any], {"Y"}, false)}]`,
+			plain: `type [T = (Type.AddTableKey(type table [X = text], {"X"}, true)), L = {(Type.AddTableKey(type table [Y = any], {"Y"}, false))}]`},
+		{src: `{1 meta [NextLink = "p2"], "a"}`, plain: `{1, "a"}`, meta: `{(1) meta [NextLink = "p2"], "a"}`},
+		{src: `[A = {} meta [n = 1]] meta [Documentation.Name = "D"]`, plain: `[A = {}]`,
+			meta: `([A = ({}) meta [n = 1]]) meta [Documentation.Name = "D"]`},
+		{src: `(1 meta [a = 1]) meta [b = 2 meta [c = 3]]`, plain: `1`, meta: `(1) meta [a = 1, b = (2) meta [c = 3]]`},
+		// A navigation table: keys on the type, metadata on the type.
+		{src: `Value.ReplaceType(#table({"Name", "Data"}, {{"a", 1}}), Type.AddTableKey(type table [Name = text, Data = any], {"Name"}, true) meta [NavigationTable.NameColumn = "Name"])`,
+			plain: `#table(Type.AddTableKey(type table [Name = text, Data = any], {"Name"}, true), {{"a", 1}})`,
+			meta:  `#table((Type.AddTableKey(type table [Name = text, Data = any], {"Name"}, true)) meta [NavigationTable.NameColumn = "Name"], {{"a", 1}})`},
+		{src: `type {(type text meta [x = 1])}`, plain: `type {text}`, meta: `type {((type text) meta [x = 1])}`},
+		{src: `Value.ReplaceMetadata(#table({"A"}, {{1}}), [m = 1])`, plain: `#table(type table [A = any], {{1}})`,
+			meta: `(#table(type table [A = any], {{1}})) meta [m = 1]`},
+	}
+	for _, c := range cases {
+		th := NewThread(nil, testHost())
+		v, err := th.EvalSource("keys.pq", []byte(c.src))
+		if err == nil {
+			err = th.DeepForce(v)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.src, err)
+		}
+		if c.meta == "" {
+			c.meta = c.plain
+		}
+		if got := Serialize(th, v); got != c.plain {
+			t.Errorf("%s\n\tSerialize   %s\n\twant        %s", c.src, got, c.plain)
+		}
+		if got := SerializeWith(th, v, SerializeOptions{Metadata: true}); got != c.meta {
+			t.Errorf("%s\n\twith meta   %s\n\twant        %s", c.src, got, c.meta)
+		}
+		roundTrip(t, v, false)
+	}
+}
+
+// TestSerializeLazyBinaryMetadata: a lazy binary's metadata comes from its
+// producer (Web.Contents); with metadata the bytes and that record are
+// written together.
+func TestSerializeLazyBinaryMetadata(t *testing.T) {
+	produced := Bytes([]byte("hi")).WithMeta(NewRecord(Field{"Response.Status", Num(200)}))
+	v := LazyBinary(Defer(func(*Thread) (Value, error) { return produced, nil }))
+	th := NewThread(nil, testHost())
+	if got, want := SerializeWith(th, v, SerializeOptions{Metadata: true}), `(#binary("aGk=")) meta [Response.Status = 200]`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if got, want := Serialize(th, v), `#binary("aGk=")`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	failing := LazyBinary(Defer(func(*Thread) (Value, error) { return nil, NewError("DataSource.Error", "down") }))
+	if got := SerializeWith(th, failing, SerializeOptions{Metadata: true}); !strings.HasPrefix(got, "error ") {
+		t.Errorf("failing producer: got %s, want an error expression", got)
+	}
 }
