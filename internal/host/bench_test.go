@@ -36,12 +36,12 @@ func BenchmarkDance(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	env, err := newTenantEnv(tenants[0], r, SuiteOptions{})
+	env, err := StartTenantMocks(tenants[0], r, MockOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer env.close()
-	o := env.opt
+	defer env.Close()
+	o := env.Options()
 	o.ParallelRefresh = -1
 	o.Queries = []string{c.Kind + ".Query(" + mustMText(mockcdr.FixtureAQL("Q1")) + ")"}
 	b.ReportAllocs()

@@ -182,6 +182,10 @@ type session struct {
 	// cur is the OAuth credential record the host keeps, for
 	// Extension.CurrentCredential(true).
 	cur *token
+	// refreshMu serialises forced refreshes, so each starts from the
+	// newest refresh token; forced counts them.
+	refreshMu sync.Mutex
+	forced    int
 }
 
 // evalClock adapts the mocks' virtual clock to the evaluator: M sleeps
@@ -221,6 +225,21 @@ func Run(ctx context.Context, c *Connector, opt Options) *Result {
 		res.Steps = append(res.Steps, Step{Name: "setup", Status: StatusFail, Error: "host: no router (the HTTP client must route to loopback mocks)"})
 		return res
 	}
+	if opt.ParallelRefresh == 0 {
+		opt.ParallelRefresh = 4
+	}
+	s := newSession(ctx, c, opt, res)
+	s.run()
+	s.release()
+	if (res.Failed() || opt.Journal) && opt.IDP != nil {
+		res.Journal = opt.IDP.Journal().Entries()
+	}
+	res.Duration = time.Since(start)
+	return res
+}
+
+// newSession fills the defaults of opt and makes a session reporting to res.
+func newSession(ctx context.Context, c *Connector, opt Options, res *Result) *session {
 	if opt.Clock == nil {
 		opt.Clock = mockidp.NewClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	}
@@ -230,52 +249,34 @@ func Run(ctx context.Context, c *Connector, opt Options) *Result {
 	if opt.State == "" {
 		opt.State = "pqx-state-" + strings.ToLower(c.Kind)
 	}
-	if opt.ParallelRefresh == 0 {
-		opt.ParallelRefresh = 4
-	}
 	if opt.Timeout == 0 {
 		opt.Timeout = 30 * time.Second
 	}
-	s := &session{ctx: ctx, c: c, opt: opt, res: res, guid: lockedGuids(7), clk: evalClock{opt.Clock}}
-	s.run()
-	for _, cancel := range s.cancels {
+	return &session{ctx: ctx, c: c, opt: opt, res: res, guid: lockedGuids(7), clk: evalClock{opt.Clock}}
+}
+
+// release cancels the deadlines of the session's evaluations so far.
+func (s *session) release() {
+	s.mu.Lock()
+	cancels := s.cancels
+	s.cancels = nil
+	s.mu.Unlock()
+	for _, cancel := range cancels {
 		cancel()
 	}
-	if (res.Failed() || opt.Journal) && opt.IDP != nil {
-		res.Journal = opt.IDP.Journal().Entries()
-	}
-	res.Duration = time.Since(start)
-	return res
 }
 
 func (s *session) run() {
 	var kinds []string
-	var auth *eval.Record
 	s.step("load", func(st *Step) error {
-		th, sec, err := s.newEval(nil, true)
-		if err != nil {
+		var err error
+		if kinds, err = s.authKinds(); err != nil {
 			return err
 		}
-		kv, err := sec.Member(th, s.c.Kind)
-		if err != nil {
-			return err
-		}
-		kr, ok := kv.(*eval.Record)
-		if !ok {
-			return fmt.Errorf("the data source kind member %s is not a record", s.c.Kind)
-		}
-		av, err := kr.Field(th, "Authentication")
-		if err != nil {
-			return err
-		}
-		if auth, ok = av.(*eval.Record); !ok || auth.Len() == 0 {
-			return fmt.Errorf("%s[Authentication] is not a non-empty record", s.c.Kind)
-		}
-		kinds = auth.Names()
 		st.Detail = "authentication " + strings.Join(kinds, ", ")
 		return nil
 	})
-	if auth == nil {
+	if kinds == nil {
 		return
 	}
 	s.res.Auth = kinds
@@ -291,6 +292,32 @@ func (s *session) run() {
 			s.res.Steps = append(s.res.Steps, Step{Name: k, Status: StatusSkip, Detail: k + " credentials are not simulated by the host"})
 		}
 	}
+}
+
+// authKinds loads the connector in a fresh evaluation and returns the
+// names of its Authentication record's kinds (OAuth, UsernamePassword, …).
+func (s *session) authKinds() ([]string, error) {
+	th, sec, err := s.newEval(s.ctx, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	kv, err := sec.Member(th, s.c.Kind)
+	if err != nil {
+		return nil, err
+	}
+	kr, ok := kv.(*eval.Record)
+	if !ok {
+		return nil, fmt.Errorf("the data source kind member %s is not a record", s.c.Kind)
+	}
+	av, err := kr.Field(th, "Authentication")
+	if err != nil {
+		return nil, err
+	}
+	auth, ok := av.(*eval.Record)
+	if !ok || auth.Len() == 0 {
+		return nil, fmt.Errorf("%s[Authentication] is not a non-empty record", s.c.Kind)
+	}
+	return auth.Names(), nil
 }
 
 // step runs fn as a named step and records its outcome and timing.
@@ -323,9 +350,9 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// newEval starts a fresh evaluation: a new environment, so a new instance of
-// the section whose members are all computed anew.
-func (s *session) newEval(cred *eval.Credential, anonymous bool) (*eval.Thread, *eval.Section, error) {
+// newEval starts a fresh evaluation under ctx: a new environment, so a new
+// instance of the section whose members are all computed anew.
+func (s *session) newEval(ctx context.Context, cred *eval.Credential, anonymous bool) (*eval.Thread, *eval.Section, error) {
 	h := &eval.Host{
 		HTTP:           &http.Client{Transport: s.opt.Router, Timeout: s.opt.Timeout},
 		Clock:          s.clk,
@@ -337,19 +364,10 @@ func (s *session) newEval(cred *eval.Credential, anonymous bool) (*eval.Thread, 
 		// Extension.CurrentCredential(true): the engine runs Refresh and
 		// hands out the new credential, which it keeps from then on.
 		h.RefreshCredential = func() (*eval.Credential, error) {
-			s.mu.Lock()
-			cur := s.cur
-			s.mu.Unlock()
-			if cur == nil {
-				return nil, errors.New("no OAuth credential to refresh")
-			}
-			t, err := s.callRefresh(cur)
+			t, err := s.refreshCurrent(ctx)
 			if err != nil {
 				return nil, err
 			}
-			s.mu.Lock()
-			s.cur = t
-			s.mu.Unlock()
 			h.Credential = t.credential()
 			return h.Credential, nil
 		}
@@ -357,7 +375,7 @@ func (s *session) newEval(cred *eval.Credential, anonymous bool) (*eval.Thread, 
 	s.c.Ext.Configure(h)
 	th := eval.NewThread(s.c.Ext.NewEnvironment(), h)
 	th.Anonymous = anonymous
-	ctx, cancel := context.WithTimeout(s.ctx, s.opt.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	s.mu.Lock()
 	s.cancels = append(s.cancels, cancel)
 	s.mu.Unlock()
@@ -422,7 +440,7 @@ func (s *session) testConnection(name string, cred *eval.Credential) bool {
 // callTestConnection evaluates TestConnection's call and returns what it
 // produced.
 func (s *session) callTestConnection(cred *eval.Credential) (string, error) {
-	th, sec, err := s.newEval(cred, false)
+	th, sec, err := s.newEval(s.ctx, cred, false)
 	if err != nil {
 		return "", err
 	}
@@ -476,7 +494,7 @@ func (s *session) callTestConnection(cred *eval.Credential) (string, error) {
 func (s *session) runQueries(cred *eval.Credential) {
 	for i, q := range s.opt.Queries {
 		s.step(fmt.Sprintf("query %d", i+1), func(st *Step) error {
-			th, _, err := s.newEval(cred, false)
+			th, _, err := s.newEval(s.ctx, cred, false)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -140,7 +141,7 @@ func (s *session) runOAuth() {
 func (s *session) startLogin(name, state string) (*login, bool) {
 	var lg *login
 	ok := s.step(name, func(st *Step) error {
-		th, sec, err := s.newEval(nil, true)
+		th, sec, err := s.newEval(s.ctx, nil, true)
 		if err != nil {
 			return err
 		}
@@ -342,7 +343,7 @@ func (s *session) finishLogin(name string, lg *login, callback string) (*token, 
 }
 
 func (s *session) callFinishLogin(lg *login, callback string) (eval.Value, error) {
-	th, sec, err := s.newEval(nil, true)
+	th, sec, err := s.newEval(s.ctx, nil, true)
 	if err != nil {
 		return nil, err
 	}
@@ -430,7 +431,7 @@ func (s *session) refresh(name string, old *token) (*token, bool) {
 		s.opt.Router.CaptureResponses(s.isTokenRequest)
 		defer s.opt.Router.CaptureResponses(nil)
 		s.opt.Router.Captured()
-		v, err := s.callRefreshFn(old)
+		v, err := s.callRefreshFn(s.ctx, old)
 		if errors.Is(err, errNoRefresh) {
 			st.Detail = "no Refresh function: the user signs in again when the access token expires"
 			return errSkip
@@ -488,8 +489,8 @@ var errNoRefresh = errors.New("Authentication[OAuth] has no Refresh")
 // callRefreshFn evaluates Refresh in a new evaluation, dispatched by arity:
 // 2 (dataSourcePath, refreshToken) or 3 (clientApplication,
 // dataSourcePath, oldCredential).
-func (s *session) callRefreshFn(old *token) (eval.Value, error) {
-	th, sec, err := s.newEval(nil, true)
+func (s *session) callRefreshFn(ctx context.Context, old *token) (eval.Value, error) {
+	th, sec, err := s.newEval(ctx, nil, true)
 	if err != nil {
 		return nil, err
 	}
@@ -510,12 +511,35 @@ func (s *session) callRefreshFn(old *token) (eval.Value, error) {
 }
 
 // callRefresh runs Refresh and checks the record it returns.
-func (s *session) callRefresh(old *token) (*token, error) {
-	v, err := s.callRefreshFn(old)
+func (s *session) callRefresh(ctx context.Context, old *token) (*token, error) {
+	v, err := s.callRefreshFn(ctx, old)
 	if err != nil {
 		return nil, err
 	}
 	return s.toToken("Refresh", v)
+}
+
+// refreshCurrent runs the connector's Refresh with the credential the host
+// keeps and keeps what it returns, as the engine does for
+// Extension.CurrentCredential(true). Forced refreshes are serialised: two
+// evaluations that hit a 401 at once refresh one after the other, the
+// second from the refresh token the first obtained.
+func (s *session) refreshCurrent(ctx context.Context) (*token, error) {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	cur := s.current()
+	if cur == nil {
+		return nil, errors.New("no OAuth credential to refresh")
+	}
+	t, err := s.callRefresh(ctx, cur)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.cur = t
+	s.forced++
+	s.mu.Unlock()
+	return t, nil
 }
 
 // parallelRefresh fires N refreshes with the same refresh token at once, as
@@ -524,7 +548,7 @@ func (s *session) callRefresh(old *token) (*token, error) {
 func (s *session) parallelRefresh(cur *token) {
 	n := s.opt.ParallelRefresh
 	s.step(fmt.Sprintf("parallel refresh ×%d", n), func(st *Step) error {
-		th, sec, err := s.newEval(nil, true)
+		th, sec, err := s.newEval(s.ctx, nil, true)
 		if err != nil {
 			return err
 		}
@@ -552,7 +576,7 @@ func (s *session) parallelRefresh(cur *token) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				t, err := s.callRefresh(cur)
+				t, err := s.callRefresh(s.ctx, cur)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -579,7 +603,7 @@ func (s *session) parallelRefresh(cur *token) {
 		}
 		// Can the credential Power BI keeps (the last answer) still refresh?
 		if last != nil {
-			_, err := s.callRefresh(last)
+			_, err := s.callRefresh(s.ctx, last)
 			p.LoginAgain = err != nil
 		} else {
 			p.LoginAgain = true

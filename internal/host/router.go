@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/pqxdev/pqx/internal/mockidp"
 )
 
 // Route sends requests whose URL starts with Prefix to Target instead: the
@@ -34,7 +36,35 @@ type Router struct {
 	routes   []Route // longest prefix first
 	captures []Exchange
 	capture  func(*http.Request) bool
+	// sent is the request record, when on (Record).
+	recording bool
+	sent      []Sent
+	seq       int
 }
+
+// Sent is one request the router forwarded, as the M code made it: what a
+// test reads to see which credential went where. Secrets are never kept:
+// the query is dropped and a credential is shown by its scheme and a
+// fingerprint (mockidp.Fingerprint, the one the mock IDP's journal uses
+// for the tokens it issues).
+type Sent struct {
+	Seq    int    `json:"seq"`
+	Method string `json:"method"`
+	// URL is the URL the connector asked for, without its query.
+	URL string `json:"url"`
+	// Route names what served it ("idp", "cdr"), or "" for loopback URLs
+	// that were not rewritten.
+	Route string `json:"route,omitempty"`
+	// Auth is the Authorization header's scheme and the fingerprint of its
+	// credential ("Bearer #1a2b3c4d"), or "" when none was sent.
+	Auth string `json:"auth,omitempty"`
+	// Status is the response status; 0 when the request failed.
+	Status int    `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+// maxSent bounds the request record; the oldest half is dropped past it.
+const maxSent = 10000
 
 // Exchange is a recorded request and response body, kept for the requests
 // the router was asked to capture (token endpoint answers).
@@ -153,11 +183,49 @@ func (rt *Router) Captured() []Exchange {
 	return c
 }
 
+// Record turns the request record on or off; turning it on clears it.
+func (rt *Router) Record(on bool) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.recording, rt.sent = on, nil
+}
+
+// Requests returns the recorded requests, oldest first.
+func (rt *Router) Requests() []Sent {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return append([]Sent(nil), rt.sent...)
+}
+
+func (rt *Router) record(req *http.Request, route *Route, status int, err error) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if !rt.recording {
+		return
+	}
+	rt.seq++
+	e := Sent{Seq: rt.seq, Method: req.Method, URL: redactQuery(req.URL.String()), Status: status}
+	if route != nil {
+		e.Route = route.Name
+	}
+	if scheme, cred, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok {
+		e.Auth = scheme + " " + mockidp.Fingerprint(strings.TrimSpace(cred))
+	}
+	if err != nil {
+		e.Error = err.Error()
+	}
+	rt.sent = append(rt.sent, e)
+	if len(rt.sent) > maxSent {
+		rt.sent = append(rt.sent[:0:0], rt.sent[len(rt.sent)-maxSent/2:]...)
+	}
+}
+
 // RoundTrip implements http.RoundTripper.
 func (rt *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	orig := req.URL.String()
-	target, _, err := rt.Rewrite(orig)
+	target, route, err := rt.Rewrite(orig)
 	if err != nil {
+		rt.record(req, nil, 0, err)
 		if req.Body != nil {
 			req.Body.Close()
 		}
@@ -175,8 +243,10 @@ func (rt *Router) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := rt.base.RoundTrip(r2)
 	if err != nil {
+		rt.record(req, route, 0, err)
 		return nil, err
 	}
+	rt.record(req, route, resp.StatusCode, nil)
 	rt.mu.Lock()
 	keep := rt.capture
 	rt.mu.Unlock()

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -87,24 +85,16 @@ func TestTenant(ctx context.Context, r *render.Renderer, t *project.Tenant, opt 
 	fail := func(step string, err error) *Result {
 		return &Result{Name: t.ID, Steps: []Step{{Name: step, Status: StatusFail, Error: err.Error(), Duration: time.Since(start)}}, Duration: time.Since(start)}
 	}
-	res, _, err := build.Package(r, t, []string{"mez"}, &build.Options{})
+	c, err := BuildConnector(r, t)
 	if err != nil {
 		return fail("build", err)
 	}
-	files := map[string][]byte{}
-	for _, f := range res.Files {
-		files[f.Name] = f.Data
-	}
-	c, err := ConnectorFromFiles(res.Section, files)
-	if err != nil {
-		return fail("build", err)
-	}
-	env, err := newTenantEnv(t, r, opt)
+	env, err := StartTenantMocks(t, r, MockOptions{IDPConfig: opt.IDPConfig, Start: opt.Start})
 	if err != nil {
 		return fail("mocks", err)
 	}
-	defer env.close()
-	o := env.opt
+	defer env.Close()
+	o := env.Options()
 	o.ParallelRefresh = opt.ParallelRefresh
 	o.SoakDays, o.SoakEvery = opt.SoakDays, opt.SoakEvery
 	o.Journal = opt.Journal
@@ -115,10 +105,24 @@ func TestTenant(ctx context.Context, r *render.Renderer, t *project.Tenant, opt 
 	}
 	out := Run(ctx, c, o)
 	out.Name = t.ID
-	build := Step{Name: "build", Status: StatusOK, Duration: time.Since(start) - out.Duration, Detail: res.Section + ", mocks: " + env.describe()}
+	build := Step{Name: "build", Status: StatusOK, Duration: time.Since(start) - out.Duration, Detail: c.Ext.SectionFile + ", mocks: " + env.Describe()}
 	out.Steps = append([]Step{build}, out.Steps...)
 	out.Duration = time.Since(start)
 	return out
+}
+
+// BuildConnector builds one tenant of r's project the way `pqx build`
+// packages it (lint, render, the .mez's files) and loads the result.
+func BuildConnector(r *render.Renderer, t *project.Tenant) (*Connector, error) {
+	res, _, err := build.Package(r, t, []string{"mez"}, &build.Options{})
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	for _, f := range res.Files {
+		files[f.Name] = f.Data
+	}
+	return ConnectorFromFiles(res.Section, files)
 }
 
 func mustMText(s string) string {
@@ -127,148 +131,6 @@ func mustMText(s string) string {
 		panic(err)
 	}
 	return m
-}
-
-// tenantEnv is the mock world of one tenant.
-type tenantEnv struct {
-	idp *mockidp.Server
-	cdr *mockcdr.Server
-	opt Options
-}
-
-func (e *tenantEnv) close() {
-	if e.idp != nil {
-		e.idp.Close()
-	}
-	if e.cdr != nil {
-		e.cdr.Close()
-	}
-	if e.opt.Router != nil {
-		e.opt.Router.CloseIdleConnections()
-	}
-}
-
-func (e *tenantEnv) describe() string {
-	var parts []string
-	if e.idp != nil {
-		parts = append(parts, "IDP "+e.idp.Profile().Name)
-	}
-	if e.cdr != nil {
-		parts = append(parts, "CDR "+e.cdr.Profile().Name)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// cdrProfile maps a tenant vendor to the mock CDR profile that behaves like it.
-func cdrProfile(vendor string) string {
-	switch vendor {
-	case "ehrbase", "better", "dips":
-		return vendor
-	}
-	return "spec"
-}
-
-func newTenantEnv(t *project.Tenant, r *render.Renderer, opt SuiteOptions) (env *tenantEnv, err error) {
-	env = &tenantEnv{}
-	defer func() {
-		if err != nil {
-			env.close()
-		}
-	}()
-	t0 := opt.Start
-	if t0.IsZero() {
-		t0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	clk := mockidp.NewClock(t0)
-	env.opt.Clock = clk
-	a := t.Auth
-	var routes []Route
-	needIDP := a.Pattern == "oauth-pkce" || (a.Pattern == "broker" && a.BrokerMode == "vending")
-	if needIDP {
-		cfg := mockidp.Config{Profile: "strict-rfc", Clock: clk, Clients: mockidp.DefaultClients()}
-		if a.Pattern == "oauth-pkce" {
-			cfg.Profile = a.IDP
-			cfg.Vars = map[string]string{}
-			if a.Realm != "" {
-				cfg.Vars["realm"] = a.Realm
-			}
-			if a.Tenant != "" {
-				cfg.Vars["tenant"] = a.Tenant
-			}
-			if a.IDP == "okta" {
-				cfg.Vars["server"] = cmpOr(a.AuthorizationServer, "default")
-			}
-			cfg.Clients = append(cfg.Clients, mockidp.Client{ID: a.ClientID, RedirectURIs: []string{PowerBIRedirect}, RedirectType: "native"})
-		}
-		overlay(&cfg, opt.IDPConfig)
-		if env.idp, err = mockidp.New(cfg); err != nil {
-			return env, fmt.Errorf("mock IDP (profile %s): %w", cfg.Profile, err)
-		}
-		if err = env.idp.Start("127.0.0.1:0"); err != nil {
-			return env, err
-		}
-		env.opt.IDP = env.idp
-		ep := env.idp.Endpoints()
-		if a.Pattern == "oauth-pkce" {
-			authz, tok, err := endpointURLs(t, r)
-			if err != nil {
-				return env, err
-			}
-			routes = append(routes,
-				Route{Prefix: authz, Target: ep.Authorize, Name: "idp"},
-				Route{Prefix: tok, Target: ep.Token, Name: "idp"},
-				Route{Prefix: origin(authz), Target: env.idp.URL(), Name: "idp"})
-			if o := origin(tok); o != origin(authz) {
-				routes = append(routes, Route{Prefix: o, Target: env.idp.URL(), Name: "idp"})
-			}
-		} else {
-			// The broker's token endpoint is a client_credentials token
-			// endpoint behind Basic: the mock IDP's, with its service client.
-			routes = append(routes, Route{Prefix: strings.TrimSuffix(a.BrokerURL, "/") + "/token", Target: ep.Token, Name: "idp"})
-			env.opt.Username, env.opt.Password = mockidp.DefaultServiceClient, mockidp.DefaultServiceSecret
-		}
-	}
-	ccfg := mockcdr.Config{Profile: cdrProfile(t.Vendor), Clock: clk.Now}
-	if needIDP {
-		off := false
-		ccfg.Auth = mockcdr.AuthConfig{Mode: mockcdr.AuthBearer, JWKSURL: env.idp.Endpoints().JWKS, RoleRule: &off}
-	} else {
-		env.opt.Username, env.opt.Password = cdrUser, cdrPassword
-	}
-	if env.cdr, err = mockcdr.New(ccfg); err != nil {
-		return env, fmt.Errorf("mock CDR (profile %s): %w", ccfg.Profile, err)
-	}
-	if err = env.cdr.Start(); err != nil {
-		return env, err
-	}
-	routes = append(routes, Route{Prefix: t.BaseURL, Target: env.cdr.BaseURL(), Name: "cdr"})
-	env.opt.Router, err = NewRouter(nil, routes...)
-	return env, err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-func origin(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Scheme + "://" + u.Host
-}
-
-// endpointURLs returns the tenant's authorize and token URLs, resolved
-// from its IDP profile exactly as its connector was rendered.
-func endpointURLs(t *project.Tenant, r *render.Renderer) (string, string, error) {
-	a, err := r.Auth(t)
-	if err != nil {
-		return "", "", err
-	}
-	return a.AuthorizeURL, a.TokenURL, nil
 }
 
 // PackageOptions configure TestPackage.
@@ -305,91 +167,16 @@ func TestPackage(ctx context.Context, path string, opt PackageOptions) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	clk := mockidp.NewClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
-	env := &tenantEnv{}
-	defer env.close()
-	cfg := mockidp.Config{Profile: opt.IDPProfile, Clock: clk, AutoRegister: true}
-	if opt.IDPConfig != nil && opt.IDPConfig.Profile != "" {
-		cfg.Profile = opt.IDPConfig.Profile
-	}
-	overlay(&cfg, opt.IDPConfig)
-	env.idp, err = mockidp.New(cfg)
+	m, err := StartPackageMocks(MockOptions{IDPProfile: opt.IDPProfile, IDPConfig: opt.IDPConfig, CDRProfile: opt.CDRProfile, Routes: opt.Routes})
 	if err != nil {
 		return nil, err
 	}
-	if err := env.idp.Start("127.0.0.1:0"); err != nil {
-		return nil, err
-	}
-	var routes []Route
-	for prefix, to := range opt.Routes {
-		u, err := url.Parse(prefix)
-		if err != nil || u.Scheme == "" || u.Host == "" {
-			return nil, fmt.Errorf("route %q: prefix is not an absolute URL", prefix)
-		}
-		switch to {
-		case "idp":
-			routes = append(routes, Route{Prefix: prefix, Target: env.idp.URL() + strings.TrimSuffix(u.Path, "/"), Name: "idp"})
-		case "cdr":
-			if env.cdr == nil {
-				off := false
-				env.cdr, err = mockcdr.New(mockcdr.Config{
-					Profile: cmpOr(opt.CDRProfile, "ehrbase"), Clock: clk.Now,
-					Auth: mockcdr.AuthConfig{Mode: mockcdr.AuthBoth, JWKSURL: env.idp.Endpoints().JWKS, RoleRule: &off},
-				})
-				if err != nil {
-					return nil, err
-				}
-				if err := env.cdr.Start(); err != nil {
-					return nil, err
-				}
-			}
-			routes = append(routes, Route{Prefix: prefix, Target: env.cdr.BaseURL(), Name: "cdr"})
-		default:
-			return nil, fmt.Errorf("route %q: target %q must be idp or cdr", prefix, to)
-		}
-	}
-	router, err := NewRouter(nil, routes...)
-	if err != nil {
-		return nil, err
-	}
-	env.opt.Router = router
-	res := Run(ctx, c, Options{
-		Router: router, Clock: clk, IDP: env.idp, AutoRouteIDP: true, Journal: opt.Journal,
-		Username: cmpOr(opt.Username, cdrUser), Password: cmpOr(opt.Password, cdrPassword),
-		Queries: opt.Queries, ParallelRefresh: opt.ParallelRefresh, SoakDays: opt.SoakDays,
-	})
+	defer m.Close()
+	o := m.Options()
+	o.Journal, o.Queries, o.ParallelRefresh, o.SoakDays = opt.Journal, opt.Queries, opt.ParallelRefresh, opt.SoakDays
+	o.Username, o.Password = cmpOr(opt.Username, o.Username), cmpOr(opt.Password, o.Password)
+	res := Run(ctx, c, o)
 	res.Name = path
 	res.Duration = time.Since(start)
 	return res, nil
-}
-
-// overlay applies the scenario parts of a user's mock IDP config.
-func overlay(cfg *mockidp.Config, o *mockidp.Config) {
-	if o == nil {
-		return
-	}
-	cfg.Override = o.Override
-	cfg.Faults = o.Faults
-	cfg.Authorize = o.Authorize
-	cfg.Users = o.Users
-	cfg.APIs = o.APIs
-	cfg.Vars = mergeVars(cfg.Vars, o.Vars)
-	if o.Signing != "" {
-		cfg.Signing = o.Signing
-	}
-	cfg.Clients = append(cfg.Clients, o.Clients...)
-}
-
-func mergeVars(a, b map[string]string) map[string]string {
-	if len(b) == 0 {
-		return a
-	}
-	out := map[string]string{}
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
-	return out
 }
