@@ -306,11 +306,7 @@ func init() {
 			t.meta = nil
 			return &t, nil
 		}),
-		builtin("Type.ReplaceTableKeys", "tableType as type, keys as list", func(th *Thread, a []Value) (Value, error) {
-			t := *a[0].(*Type)
-			t.Keys, t.meta = nil, nil
-			return &t, nil
-		}),
+		builtin("Type.ReplaceTableKeys", "tableType as type, keys as list", typeReplaceTableKeys),
 		builtin("Type.Union", "types as list", func(th *Thread, a []Value) (Value, error) {
 			vals, err := a[0].(*List).Values(th)
 			if err != nil {
