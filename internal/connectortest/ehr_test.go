@@ -196,3 +196,43 @@ func TestEhrDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestEhrResponses checks answers other than a plain EHR: retried 503s,
+// an empty 200, a JSON answer that is no EHR, and times without a zone.
+func TestEhrResponses(t *testing.T) {
+	e := newEnv(t, mockcdr.Config{Profile: "better"}, "better", "")
+	ehr := e.cdr.Data().EHRs[1]
+	if err := e.cdr.AddFault(mockcdr.Fault{Kind: "503", Count: 1, Path: "^/ehr"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.eval(t, `K.Ehr(`+mtext(ehr.ID)+`)[ehr_id]`); got != mtext(ehr.ID) {
+		t.Errorf("after a 503: %s", got)
+	}
+	if rs := e.ehrRequests(0); len(rs) != 2 || rs[0].Status != 503 || rs[1].Status != 200 {
+		t.Errorf("requests %+v, want a 503 then a 200", rs)
+	}
+
+	if err := e.cdr.AddFault(mockcdr.Fault{Kind: "empty", Count: 1, Path: "^/ehr"}); err != nil {
+		t.Fatal(err)
+	}
+	err := e.evalErr(t, `K.Ehr(`+mtext(ehr.ID)+`)`)
+	if err.Reason() != "openEHR.BadResponse" || e.detailField(t, err, "RequestPath") != `"ehr/{ehr_id}"` {
+		t.Errorf("empty answer: %v", err)
+	}
+
+	err = e.evalErr(t, `EhrRecord([message = "hello"], "ehr", "s", "ns")`)
+	if err.Reason() != "openEHR.BadResponse" || !strings.Contains(err.Message(), "not an EHR") {
+		t.Errorf("JSON that is no EHR: %v", err)
+	}
+	for created, want := range map[string]string{
+		"2025-01-02T03:04:05":       `"2025-01-02T03:04:05"`,
+		"2025-01-02":                `"2025-01-02"`,
+		"2025-01-02T03:04:05Z":      "#datetimezone(2025, 1, 2, 3, 4, 5, 0, 0)",
+		"2025-01-02T03:04:05-05:30": "#datetimezone(2025, 1, 2, 3, 4, 5, -5, -30)",
+	} {
+		got := e.eval(t, `EhrRecord([ehr_id = [value = "x"], time_created = [value = `+mtext(created)+`]], "ehr", null, null)[time_created]`)
+		if got != want {
+			t.Errorf("time_created %q gave %s, want %s", created, got, want)
+		}
+	}
+}
