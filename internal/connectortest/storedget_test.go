@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pqxdev/pqx/internal/m/eval"
 	"github.com/pqxdev/pqx/internal/mockcdr"
 )
 
@@ -20,7 +21,7 @@ const (
 // newGetEnv is newEnv with the GET form of stored queries switched on, as
 // a tenant of a GET vendor is built, so that the form can be checked
 // against every mock profile.
-func newGetEnv(t *testing.T, profile, vendor string) *env {
+func newGetEnv(t testing.TB, profile, vendor string) *env {
 	t.Helper()
 	e := newEnv(t, mockcdr.Config{Profile: profile}, vendor, "")
 	for i, f := range e.res.Files {
@@ -286,4 +287,31 @@ func (e *env) pageSize(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// BenchmarkBulkStoredQueryGet is BenchmarkBulkQuery for the GET form: the
+// BULK stored query (10,007 rows) paged with URL pairs. It should cost what
+// the POST form costs; the pages are the same.
+func BenchmarkBulkStoredQueryGet(b *testing.B) {
+	e := newGetEnv(b, "ehrbase", "ehrbase")
+	expr := `K.StoredQuery("org.pqx.bulk::blood_pressure")`
+	requests := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		e.cdr.ClearLog()
+		v, _, err := e.run(b, expr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if tb, ok := v.(*eval.Table); !ok || tb.RowCount() != 10007 {
+			b.Fatalf("BULK gave %v, want 10,007 rows", v)
+		}
+		requests = len(e.queries(0))
+		if m := e.queries(0)[0].Method; m != "GET" {
+			b.Fatalf("method %s", m)
+		}
+		b.SetBytes(e.received)
+	}
+	b.ReportMetric(float64(requests), "requests/op")
 }
