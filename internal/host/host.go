@@ -552,3 +552,8 @@ func (s *session) expectCredentialError(st *Step, err error) error {
 	st.Detail = "rejected: " + me.Error()
 	return nil
 }
+
+// NewConnector makes a connector from a loaded extension (extpkg.Load, or
+// a rendered tenant's files); it fails when the section document does not
+// parse or declares no data source kind.
+func NewConnector(x *extpkg.Extension) (*Connector, error) { return newConnector(x) }

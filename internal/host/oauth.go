@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -689,7 +690,11 @@ func (s *session) quietStartLogin(state string) (*login, error) {
 }
 
 // autoRoute sends the LoginUri's origin to the mock IDP when nothing routes
-// it yet; the mock's profile serves the real IDP's paths.
+// it yet; the mock's profile serves the real IDP's paths. The folder of the
+// LoginUri's path goes to the folder of the mock's authorize endpoint, so
+// paths with a tenant part the mock does not know (a Keycloak realm, an
+// Entra tenant, an Okta authorization server) reach the mock's authorize
+// endpoint and the token endpoint beside it.
 func (s *session) autoRoute(loginURI string) {
 	u, err := url.Parse(loginURI)
 	if err != nil || u.Host == "" {
@@ -699,7 +704,17 @@ func (s *session) autoRoute(loginURI string) {
 		return
 	}
 	o := u.Scheme + "://" + u.Host
-	if err := s.opt.Router.Add(Route{Prefix: o, Target: s.opt.IDP.URL(), Name: "idp"}); err == nil {
-		s.res.Steps[len(s.res.Steps)-1].Detail += "; routed " + o + " to the mock IDP"
+	if err := s.opt.Router.Add(Route{Prefix: o, Target: s.opt.IDP.URL(), Name: "idp"}); err != nil {
+		return
 	}
+	detail := "; routed " + o + " to the mock IDP"
+	if a, err := url.Parse(s.opt.IDP.Endpoints().Authorize); err == nil {
+		from, to := path.Dir(u.Path), path.Dir(a.Path)
+		if from != "/" && from != "." && from != to {
+			if err := s.opt.Router.Add(Route{Prefix: o + from, Target: s.opt.IDP.URL() + to, Name: "idp"}); err == nil {
+				detail += " and " + o + from + " to its " + to
+			}
+		}
+	}
+	s.res.Steps[len(s.res.Steps)-1].Detail += detail
 }

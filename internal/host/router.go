@@ -144,7 +144,7 @@ func (rt *Router) Rewrite(raw string) (string, *Route, error) {
 	if isLoopback(u.Hostname()) {
 		return raw, nil, nil
 	}
-	return "", nil, fmt.Errorf("pqx host refuses %s %s: no route to a mock for %s and nothing may leave loopback (route it to a mock, e.g. pqx test --route PREFIX=idp|cdr)",
+	return "", nil, fmt.Errorf("pqx host refuses %s %s: no route to a mock for %s and nothing may leave loopback (route it to a mock with --route PREFIX=idp|cdr)",
 		"request to", redactQuery(raw), u.Scheme+"://"+u.Host)
 }
 

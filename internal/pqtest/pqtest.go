@@ -59,6 +59,11 @@ type Options struct {
 	ParameterQueryFile string
 	// Credential is the data source credential (nil: anonymous).
 	Credential *eval.Credential
+	// Login, when set, replaces Credential: each test starts with the
+	// login's current credential, and Extension.CurrentCredential(true)
+	// refreshes it (StartOAuthMock's Session). A refresh made by one test
+	// is the credential of the following tests, as in Power Query.
+	Login Login
 	// HTTP performs Web.Contents requests; nil refuses them.
 	HTTP *http.Client
 	// Now, when set, freezes each test's clock at this time (a fresh
@@ -239,6 +244,9 @@ func (r Result) write(path, note string) Result {
 // loaded, as each PQTest query gets a fresh evaluation.
 func newThread(ctx context.Context, opt *Options) (*eval.Thread, error) {
 	h := &eval.Host{HTTP: opt.HTTP, Credential: opt.Credential}
+	if opt.Login != nil {
+		opt.Login.Configure(h)
+	}
 	if !opt.Now.IsZero() {
 		h.Clock = eval.NewVirtualClock(opt.Now)
 		h.NewGuid = eval.SequentialGuids(1)

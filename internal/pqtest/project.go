@@ -13,21 +13,9 @@ import (
 // its package files as an extension to test against, exactly what
 // `pqx build` would package for it. An empty id selects the only tenant.
 func TenantExtension(p *project.Project, id string) (*extpkg.Extension, error) {
-	var t *project.Tenant
-	var ids []string
-	for _, x := range p.Tenants {
-		ids = append(ids, x.ID)
-		if x.ID == id {
-			t = x
-		}
-	}
-	switch {
-	case id == "" && len(p.Tenants) == 1:
-		t = p.Tenants[0]
-	case id == "":
-		return nil, fmt.Errorf("%s has %d tenants (%s): choose one with --tenant", p.Root, len(ids), strings.Join(ids, ", "))
-	case t == nil:
-		return nil, fmt.Errorf("%s has no tenant %q (tenants: %s)", p.Root, id, strings.Join(ids, ", "))
+	t, err := selectTenant(p, id)
+	if err != nil {
+		return nil, err
 	}
 	r, err := render.New(p)
 	if err != nil {
@@ -49,4 +37,26 @@ func TenantExtension(p *project.Project, id string) (*extpkg.Extension, error) {
 		}
 	}
 	return x, nil
+}
+
+// selectTenant returns the tenant with the given id; "" selects the only
+// tenant of a project that has one.
+func selectTenant(p *project.Project, id string) (*project.Tenant, error) {
+	var t *project.Tenant
+	var ids []string
+	for _, x := range p.Tenants {
+		ids = append(ids, x.ID)
+		if x.ID == id {
+			t = x
+		}
+	}
+	switch {
+	case id == "" && len(p.Tenants) == 1:
+		return p.Tenants[0], nil
+	case id == "":
+		return nil, fmt.Errorf("%s has %d tenants (%s): choose one with --tenant", p.Root, len(ids), strings.Join(ids, ", "))
+	case t == nil:
+		return nil, fmt.Errorf("%s has no tenant %q (tenants: %s)", p.Root, id, strings.Join(ids, ", "))
+	}
+	return t, nil
 }
