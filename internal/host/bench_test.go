@@ -70,3 +70,39 @@ func BenchmarkTestProject(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLogin is one headless sign-in (StartLogin, LoginUri checks, the
+// authorize navigation, FinishLogin with its token request) against mocks
+// that are already running, then one forced refresh through the
+// connector's Refresh: what `pqx run-test --oauth-mock` adds to a run.
+func BenchmarkLogin(b *testing.B) {
+	p := loadDefault(b)
+	r, err := render.New(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tenants, err := build.Select(p, &build.Options{Tenants: []string{"ehrbase-auth0"}})
+	if err != nil || len(tenants) != 1 {
+		b.Fatal(err)
+	}
+	c, err := BuildConnector(r, tenants[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := StartTenantMocks(tenants[0], r, MockOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		sess, err := Login(ctx, c, LoginOptions{Mocks: m})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := sess.Refresh(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -13,6 +13,13 @@
 // and re-serialised, so a file written by PQTest on Windows (different
 // spacing, `#datetime(2014,1,1,16,0,0.12345)`) still passes when it
 // denotes the same value with the same types.
+//
+// PQTest can only sign in to an OAuth connector interactively. Here
+// StartOAuthMock signs in headlessly with the connector's own StartLogin
+// and FinishLogin at an in-process mock IDP (internal/host.Login), routes
+// the connector's IDP and CDR URLs to mocks, and the run's Options.Login
+// gives every test that credential, refreshed through the connector's
+// Refresh when M asks for Extension.CurrentCredential(true).
 package pqtest
 
 import (
