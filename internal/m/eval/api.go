@@ -86,6 +86,10 @@ func (th *Thread) deepForce(v Value, depth int) error {
 	var lazies []*Lazy
 	switch x := v.(type) {
 	case *List:
+		x, err := x.full(th)
+		if err != nil {
+			return err
+		}
 		for i := 0; i < x.Len(); i++ {
 			iv, err := x.force(th, i)
 			if err != nil {
@@ -99,6 +103,10 @@ func (th *Thread) deepForce(v Value, depth int) error {
 	case *Record:
 		lazies = x.vals
 	case *Table:
+		x, err := x.full(th)
+		if err != nil {
+			return err
+		}
 		for _, r := range x.rows {
 			lazies = append(lazies, r...)
 		}

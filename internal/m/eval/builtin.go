@@ -25,6 +25,16 @@ func builtin(name, sig string, impl func(th *Thread, args []Value) (Value, error
 			}
 		}
 	}
+	if !streamingBuiltins[name] {
+		inner := impl
+		impl = func(th *Thread, args []Value) (Value, error) {
+			args, err := materializeArgs(th, args)
+			if err != nil {
+				return nil, err
+			}
+			return inner(th, args)
+		}
+	}
 	return &Function{Name: name, Params: params, Impl: impl}
 }
 

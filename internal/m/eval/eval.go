@@ -525,6 +525,16 @@ func (th *Thread) evalFieldAccess(x *ast.FieldAccess, sc *scope) (Value, error) 
 			}
 			return nil, NewErrorDetail("Expression.Error", "The column '"+name+"' of the table wasn't found.", Str(name))
 		}
+		if t.src != nil {
+			next := t.rowCursor()
+			return newStreamList(th, func(th *Thread) (*Lazy, bool, error) {
+				r, ok, err := next(th)
+				if !ok {
+					return nil, false, err
+				}
+				return r[j], true, nil
+			}), nil
+		}
 		items := make([]*Lazy, t.RowCount())
 		for i := range items {
 			items[i] = t.Cell(i, j)
@@ -563,12 +573,12 @@ func (th *Thread) evalProjection(x *ast.ProjectionExpr, sc *scope) (Value, error
 		}
 		return out, nil
 	case *Table:
-		return selectColumns(t, names, x.IsOptional())
+		return selectColumns(th, t, names, x.IsOptional())
 	}
 	return nil, NewErrorDetail("Expression.Error", "We cannot apply field access to the type "+titleCase(v.Kind().String())+".", v)
 }
 
-func selectColumns(t *Table, names []string, optional bool) (Value, error) {
+func selectColumns(th *Thread, t *Table, names []string, optional bool) (Value, error) {
 	idx := make([]int, len(names))
 	cols := make([]TypeField, len(names))
 	for k, n := range names {
@@ -582,19 +592,23 @@ func selectColumns(t *Table, names []string, optional bool) (Value, error) {
 			cols[k] = t.typ.Fields[j]
 		}
 	}
-	rows := make([][]*Lazy, t.RowCount())
-	for i := range rows {
+	null := Eager(NullValue)
+	out, err := t.mapRows(th, cols, func(_ *Thread, _ int, r []*Lazy) ([]*Lazy, error) {
 		row := make([]*Lazy, len(idx))
 		for k, j := range idx {
 			if j < 0 {
-				row[k] = Eager(NullValue)
+				row[k] = null
 			} else {
-				row[k] = t.rows[i][j]
+				row[k] = r[j]
 			}
 		}
-		rows[i] = row
+		return row, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return NewLazyTable(TableType(cols...), rows), nil
+	out.typ = TableType(cols...) // projection drops keys
+	return out, nil
 }
 
 func (th *Thread) evalItemAccess(x *ast.ItemAccess, sc *scope) (Value, error) {
@@ -615,26 +629,34 @@ func (th *Thread) evalItemAccess(x *ast.ItemAccess, sc *scope) (Value, error) {
 		if n.F < 0 || n.F != math.Trunc(n.F) {
 			return nil, NewErrorDetail("Expression.Error", "The index must be a non-negative integer.", iv)
 		}
-		if n.F >= float64(t.Len()) {
+		it, ok, err := t.item(th, int(math.Min(n.F, math.MaxInt32)))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			if x.IsOptional() {
 				return NullValue, nil
 			}
 			return nil, indexErr(int(n.F))
 		}
-		return t.force(th, int(n.F))
+		return th.force(it)
 	case *Table:
 		switch k := iv.(type) {
 		case Number:
 			if k.F < 0 || k.F != math.Trunc(k.F) {
 				return nil, NewErrorDetail("Expression.Error", "The index must be a non-negative integer.", iv)
 			}
-			if k.F >= float64(t.RowCount()) {
+			r, ok, err := t.rowAt(th, int(math.Min(k.F, math.MaxInt32)))
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
 				if x.IsOptional() {
 					return NullValue, nil
 				}
 				return nil, indexErr(int(k.F))
 			}
-			return t.Row(int(k.F)), nil
+			return NewLazyRecord(t.Columns(), r), nil
 		case *Record:
 			return th.tableLookup(t, k, x.IsOptional())
 		}
@@ -645,6 +667,10 @@ func (th *Thread) evalItemAccess(x *ast.ItemAccess, sc *scope) (Value, error) {
 
 // tableLookup finds the single row matching every field of key.
 func (th *Thread) tableLookup(t *Table, key *Record, optional bool) (Value, error) {
+	t, err := t.full(th)
+	if err != nil {
+		return nil, err
+	}
 	var found *Record
 	for i := 0; i < t.RowCount(); i++ {
 		row := t.Row(i)

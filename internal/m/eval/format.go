@@ -190,7 +190,7 @@ func (s *serializer) value(v Value, depth int) {
 		w.WriteString("#table(")
 		s.typ(x.typ, depth+1)
 		w.WriteString(", {")
-		for i, row := range x.rows {
+		for i, row := range x.allRows() {
 			if i > 0 {
 				w.WriteString(", ")
 			}

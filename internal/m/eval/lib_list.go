@@ -14,14 +14,15 @@ func init() {
 			return Num(float64(a[0].(*List).Len())), nil
 		}),
 		builtin("List.IsEmpty", "list as list", func(th *Thread, a []Value) (Value, error) {
-			return Bool(a[0].(*List).Len() == 0), nil
+			_, ok, err := a[0].(*List).item(th, 0)
+			return Bool(!ok), err
 		}),
 		builtin("List.First", "list as list, optional defaultValue as any", func(th *Thread, a []Value) (Value, error) {
-			l := a[0].(*List)
-			if l.Len() == 0 {
-				return a[1], nil
+			it, ok, err := a[0].(*List).item(th, 0)
+			if err != nil || !ok {
+				return a[1], err
 			}
-			return l.force(th, 0)
+			return th.force(it)
 		}),
 		builtin("List.Last", "list as list, optional defaultValue as any", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
@@ -49,6 +50,16 @@ func init() {
 		}),
 		builtin("List.Transform", "list as list, transform as function", func(th *Thread, a []Value) (Value, error) {
 			l, f := a[0].(*List), a[1].(*Function)
+			if l.src != nil {
+				next := l.cursor()
+				return newStreamList(th, func(th *Thread) (*Lazy, bool, error) {
+					it, ok, err := next(th)
+					if !ok {
+						return nil, false, err
+					}
+					return &Lazy{mapSrc: it, mapFn: f}, true, nil
+				}), nil
+			}
 			block := make([]Lazy, l.Len())
 			items := make([]*Lazy, l.Len())
 			for i := range block {
@@ -150,9 +161,17 @@ func init() {
 			return Num(float64(i)), err
 		}),
 		builtin("List.Combine", "lists as list", func(th *Thread, a []Value) (Value, error) {
+			if a[0].(*List).src != nil {
+				return combineLists(th, a[0].(*List)), nil
+			}
 			vals, err := a[0].(*List).Values(th)
 			if err != nil {
 				return nil, err
+			}
+			for _, v := range vals {
+				if l, ok := v.(*List); ok && l.src != nil {
+					return combineLists(th, a[0].(*List)), nil
+				}
 			}
 			out := NewLazyList(nil)
 			for _, v := range vals {
@@ -180,8 +199,14 @@ func init() {
 			return allAny(th, a[0].(*List), false)
 		}),
 		builtin("List.Accumulate", "list as list, seed as any, accumulator as function", func(th *Thread, a []Value) (Value, error) {
+			// The seed passes through as it is (a streamed table stays
+			// streamed); the list is read to its end.
+			l, err := a[0].(*List).full(th)
+			if err != nil {
+				return nil, err
+			}
 			acc := a[1]
-			for _, it := range a[0].(*List).lz() {
+			for _, it := range l.lz() {
 				v, err := th.force(it)
 				if err != nil {
 					return nil, err
@@ -193,41 +218,7 @@ func init() {
 			}
 			return acc, nil
 		}),
-		builtin("List.Generate", "initial as function, condition as function, next as function, optional selector as nullable function", func(th *Thread, a []Value) (Value, error) {
-			cur, err := callFn(th, a[0].(*Function))
-			if err != nil {
-				return nil, err
-			}
-			sel, _ := a[3].(*Function)
-			var out []Value
-			for {
-				ok, err := callFn(th, a[1].(*Function), cur)
-				if err != nil {
-					return nil, err
-				}
-				b, isB := ok.(Logical)
-				if !isB {
-					return nil, typeErr(ok, "logical")
-				}
-				if !b.B {
-					break
-				}
-				item := cur
-				if sel != nil {
-					if item, err = callFn(th, sel, cur); err != nil {
-						return nil, err
-					}
-				}
-				out = append(out, item)
-				if err := th.checkLen(len(out)); err != nil {
-					return nil, err
-				}
-				if cur, err = callFn(th, a[2].(*Function), cur); err != nil {
-					return nil, err
-				}
-			}
-			return NewList(out...), nil
-		}),
+		builtin("List.Generate", "initial as function, condition as function, next as function, optional selector as nullable function", listGenerate),
 		builtin("List.Distinct", "list as list, optional equationCriteria as any", func(th *Thread, a []Value) (Value, error) {
 			vals, err := a[0].(*List).Values(th)
 			if err != nil {
@@ -258,7 +249,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return NewLazyList(append([]*Lazy(nil), l.lz()[n:]...)), nil
+			return skipList(l, n), nil
 		}),
 		builtin("List.FirstN", "list as list, countOrCondition as any", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
@@ -266,7 +257,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return NewLazyList(append([]*Lazy(nil), l.lz()[:n]...)), nil
+			return takeList(l, n), nil
 		}),
 		builtin("List.LastN", "list as list, optional countOrCondition as any", func(th *Thread, a []Value) (Value, error) {
 			l := a[0].(*List)
@@ -285,6 +276,19 @@ func init() {
 			off, count := 0, -1
 			if err := unpack(th, a[1:], &off, &count); err != nil {
 				return nil, err
+			}
+			if l.src != nil && off >= 0 {
+				// Only the items up to the offset are read to check it.
+				if _, ok, err := l.item(th, off-1); err != nil || (!ok && off > 0) {
+					if err != nil {
+						return nil, err
+					}
+					return nil, argRange("offset")
+				}
+				if count < 0 {
+					return skipList(l, off), nil
+				}
+				return takeList(skipList(l, off), count), nil
 			}
 			if off < 0 || off > l.Len() {
 				return nil, argRange("offset")
@@ -508,6 +512,12 @@ func init() {
 }
 
 func filterList(th *Thread, l *List, f *Function, keep bool) (Value, error) {
+	if l.src != nil {
+		return filterStream(l, func(th *Thread, v Value) (bool, error) {
+			b, err := rowTest(th, f, v)
+			return b == keep, err
+		}), nil
+	}
 	var out []*Lazy
 	for i := 0; i < l.Len(); i++ {
 		v, err := l.force(th, i)
@@ -641,18 +651,33 @@ func removeItems(th *Thread, l, drop *List, criteria Value) (Value, error) {
 
 // countOrCondition reads a count, or a condition counting leading matches.
 func countOrCondition(th *Thread, l *List, v Value, def int) (int, error) {
+	// A streamed list is read no further than the count needs; takeList and
+	// skipList clamp a count beyond its end.
+	length := func() int {
+		if l.src != nil {
+			return math.MaxInt32
+		}
+		return l.Len()
+	}
 	switch x := v.(type) {
 	case Null:
-		return min(def, l.Len()), nil
+		return min(def, length()), nil
 	case Number:
 		if x.F < 0 || x.F != math.Trunc(x.F) {
 			return 0, argRange("countOrCondition")
 		}
-		return int(math.Min(x.F, float64(l.Len()))), nil
+		return int(math.Min(x.F, float64(length()))), nil
 	case *Function:
 		n := 0
-		for i := 0; i < l.Len(); i++ {
-			iv, err := l.force(th, i)
+		for {
+			it, ok, err := l.item(th, n)
+			if err != nil {
+				return 0, err
+			}
+			if !ok {
+				break
+			}
+			iv, err := th.force(it)
 			if err != nil {
 				return 0, err
 			}
@@ -752,4 +777,42 @@ func extreme(th *Thread, l *List, def Value, sign int) (Value, error) {
 		}
 	}
 	return best, nil
+}
+
+// listGenerate streams: the next function runs only when the item after
+// the current one is read, so a paging helper requests a page only when
+// the rows before it have been consumed. Items are the selector applied
+// lazily to each state.
+func listGenerate(th *Thread, a []Value) (Value, error) {
+	initial, cond, next := a[0].(*Function), a[1].(*Function), a[2].(*Function)
+	sel, _ := a[3].(*Function)
+	var cur Value
+	started := false
+	return newStreamList(th, func(th *Thread) (*Lazy, bool, error) {
+		var err error
+		if !started {
+			cur, err = callFn(th, initial)
+			started = true
+		} else {
+			cur, err = callFn(th, next, cur)
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		ok, err := callFn(th, cond, cur)
+		if err != nil {
+			return nil, false, err
+		}
+		b, isB := ok.(Logical)
+		if !isB {
+			return nil, false, typeErr(ok, "logical")
+		}
+		if !b.B {
+			return nil, false, nil
+		}
+		if sel == nil {
+			return Eager(cur), true, nil
+		}
+		return &Lazy{v: cur, mapFn: sel}, true, nil
+	}), nil
 }

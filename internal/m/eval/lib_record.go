@@ -266,7 +266,7 @@ func init() {
 			}
 			out := NewRecord()
 			for i := 0; i < t.RowCount(); i++ {
-				nv, err := th.force(t.rows[i][ni])
+				nv, err := th.force(t.allRows()[i][ni])
 				if err != nil {
 					return nil, err
 				}
@@ -277,7 +277,7 @@ func init() {
 				if out.Has(n.S) {
 					return nil, NewError("Expression.Error", "The field '"+n.S+"' already exists in the record.")
 				}
-				out.set(n.S, t.rows[i][vi])
+				out.set(n.S, t.allRows()[i][vi])
 			}
 			return out, nil
 		}),

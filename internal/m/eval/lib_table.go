@@ -66,14 +66,13 @@ func init() {
 		builtin("Table.ToRecords", "table as table", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
 			names := t.Columns()
-			items := make([]*Lazy, t.RowCount())
-			for i := range items {
-				items[i] = Eager(NewLazyRecord(names, t.rows[i]))
-			}
-			return NewLazyList(items), nil
+			return t.rowsToList(th, func(r []*Lazy) Value { return NewLazyRecord(names, r) }), nil
 		}),
 		builtin("Table.ToRows", "table as table", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
+			if t.src != nil {
+				return t.rowsToList(th, func(r []*Lazy) Value { return NewLazyList(append([]*Lazy(nil), r...)) }), nil
+			}
 			items := make([]*Lazy, t.RowCount())
 			for i := range items {
 				items[i] = Eager(NewLazyList(append([]*Lazy(nil), t.rows[i]...)))
@@ -93,7 +92,7 @@ func init() {
 			comb, _ := a[1].(*Function)
 			items := make([]*Lazy, t.RowCount())
 			for i := range items {
-				row := t.rows[i]
+				row := t.allRows()[i]
 				items[i] = Defer(func(th *Thread) (Value, error) {
 					cells := NewLazyList(append([]*Lazy(nil), row...))
 					if comb != nil {
@@ -164,14 +163,16 @@ func init() {
 			return Num(float64(a[0].(*Table).RowCount())), nil
 		}),
 		builtin("Table.IsEmpty", "table as table", func(th *Thread, a []Value) (Value, error) {
-			return Bool(a[0].(*Table).RowCount() == 0), nil
+			_, ok, err := a[0].(*Table).rowAt(th, 0)
+			return Bool(!ok), err
 		}),
 		builtin("Table.First", "table as table, optional default as any", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
-			if t.RowCount() == 0 {
-				return a[1], nil
+			r, ok, err := t.rowAt(th, 0)
+			if err != nil || !ok {
+				return a[1], err
 			}
-			return t.Row(0), nil
+			return NewLazyRecord(t.Columns(), r), nil
 		}),
 		builtin("Table.Last", "table as table, optional default as any", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
@@ -182,10 +183,11 @@ func init() {
 		}),
 		builtin("Table.FirstValue", "table as table, optional default as any", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
-			if t.RowCount() == 0 || len(t.typ.Fields) == 0 {
-				return a[1], nil
+			r, ok, err := t.rowAt(th, 0)
+			if err != nil || !ok || len(t.typ.Fields) == 0 {
+				return a[1], err
 			}
-			return th.force(t.rows[0][0])
+			return th.force(r[0])
 		}),
 		builtin("Table.SingleRow", "table as table", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
@@ -212,11 +214,9 @@ func init() {
 			if ty, ok := a[4].(*Type); ok {
 				ct = ty
 			}
-			rows := make([][]*Lazy, t.RowCount())
-			for i, r := range t.rows {
-				rows[i] = append(append(make([]*Lazy, 0, len(r)+1), r...), Eager(Num(start+float64(i)*step)))
-			}
-			return t.derive(append(t.fieldsCopy(), TypeField{Name: name, Type: ct}), rows), nil
+			return t.mapRows(th, append(t.fieldsCopy(), TypeField{Name: name, Type: ct}), func(_ *Thread, i int, r []*Lazy) ([]*Lazy, error) {
+				return append(append(make([]*Lazy, 0, len(r)+1), r...), Eager(Num(start+float64(i)*step))), nil
+			})
 		}),
 		builtin("Table.DuplicateColumn", "table as table, columnName as text, newColumnName as text, optional columnType as nullable type", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
@@ -232,11 +232,9 @@ func init() {
 			if ty, ok := a[3].(*Type); ok {
 				ct = ty
 			}
-			rows := make([][]*Lazy, t.RowCount())
-			for i, r := range t.rows {
-				rows[i] = append(append(make([]*Lazy, 0, len(r)+1), r...), r[j])
-			}
-			return t.derive(append(t.fieldsCopy(), TypeField{Name: name, Type: ct}), rows), nil
+			return t.mapRows(th, append(t.fieldsCopy(), TypeField{Name: name, Type: ct}), func(_ *Thread, _ int, r []*Lazy) ([]*Lazy, error) {
+				return append(append(make([]*Lazy, 0, len(r)+1), r...), r[j]), nil
+			})
 		}),
 		builtin("Table.RemoveColumns", "table as table, columns as any, optional missingField as nullable number", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
@@ -325,7 +323,7 @@ func init() {
 				}
 				seen[f.Name] = true
 			}
-			return t.derive(fields, t.rows), nil
+			return t.relabel(fields), nil
 		}),
 		builtin("Table.TransformColumnNames", "table as table, nameGenerator as function, optional options as nullable record", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
@@ -346,13 +344,23 @@ func init() {
 				seen[s.S] = true
 				fields[j].Name = s.S
 			}
-			return t.derive(fields, t.rows), nil
+			return t.relabel(fields), nil
 		}),
 		builtin("Table.TransformColumns", "table as table, transformOperations as list, optional defaultTransformation as nullable function, optional missingField as nullable number", tableTransformColumns),
 		builtin("Table.TransformColumnTypes", "table as table, typeTransformations as list, optional culture as nullable text", tableTransformColumnTypes),
 		builtin("Table.TransformRows", "table as table, transform as function", func(th *Thread, a []Value) (Value, error) {
 			t, f := a[0].(*Table), a[1].(*Function)
 			names := t.Columns()
+			if t.src != nil {
+				next := t.rowCursor()
+				return newStreamList(th, func(th *Thread) (*Lazy, bool, error) {
+					r, ok, err := next(th)
+					if !ok {
+						return nil, false, err
+					}
+					return &Lazy{v: NewLazyRecord(names, r), mapFn: f}, true, nil
+				}), nil
+			}
 			items := make([]*Lazy, t.RowCount())
 			for i := range items {
 				rec := NewLazyRecord(names, t.rows[i])
@@ -363,17 +371,9 @@ func init() {
 		builtin("Table.SelectRows", "table as table, condition as function", func(th *Thread, a []Value) (Value, error) {
 			t, f := a[0].(*Table), a[1].(*Function)
 			names := t.Columns()
-			var rows [][]*Lazy
-			for _, r := range t.rows {
-				ok, err := rowTest(th, f, NewLazyRecord(names, r))
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					rows = append(rows, r)
-				}
-			}
-			return t.derive(t.typ.Fields, rows), nil
+			return t.filterRows(th, func(th *Thread, r []*Lazy) (bool, error) {
+				return rowTest(th, f, NewLazyRecord(names, r))
+			})
 		}),
 		builtin("Table.RemoveRows", "table as table, offset as number, optional count as nullable number", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
@@ -388,7 +388,7 @@ func init() {
 				return nil, argRange("count")
 			}
 			end := min(off+n, t.RowCount())
-			rows := append(append([][]*Lazy(nil), t.rows[:off]...), t.rows[end:]...)
+			rows := append(append([][]*Lazy(nil), t.allRows()[:off]...), t.allRows()[end:]...)
 			return t.derive(t.typ.Fields, rows), nil
 		}),
 		builtin("Table.FirstN", "table as table, countOrCondition as any", func(th *Thread, a []Value) (Value, error) {
@@ -397,7 +397,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return t.derive(t.typ.Fields, t.rows[:n]), nil
+			return t.sliceRows(0, n), nil
 		}),
 		builtin("Table.LastN", "table as table, countOrCondition as any", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
@@ -405,7 +405,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return t.derive(t.typ.Fields, t.rows[t.RowCount()-n:]), nil
+			return t.derive(t.typ.Fields, t.allRows()[t.RowCount()-n:]), nil
 		}),
 		builtin("Table.Skip", "table as table, optional countOrCondition as any", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
@@ -417,7 +417,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return t.derive(t.typ.Fields, t.rows[n:]), nil
+			return t.sliceRows(n, -1), nil
 		}),
 		builtin("Table.RemoveFirstN", "table as table, optional countOrCondition as any", func(th *Thread, a []Value) (Value, error) {
 			return library["Table.Skip"].(*Function).Impl(th, a)
@@ -432,7 +432,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return t.derive(t.typ.Fields, t.rows[:t.RowCount()-n]), nil
+			return t.derive(t.typ.Fields, t.allRows()[:t.RowCount()-n]), nil
 		}),
 		builtin("Table.Range", "table as table, offset as number, optional count as nullable number", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
@@ -446,17 +446,12 @@ func init() {
 			if !isNull(a[2]) && n < 0 {
 				return nil, argRange("count")
 			}
-			off = min(off, t.RowCount())
-			end := t.RowCount()
-			if n >= 0 {
-				end = min(off+n, end)
-			}
-			return t.derive(t.typ.Fields, t.rows[off:end]), nil
+			return t.sliceRows(off, n), nil
 		}),
 		builtin("Table.ReverseRows", "table as table", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
 			rows := make([][]*Lazy, t.RowCount())
-			for i, r := range t.rows {
+			for i, r := range t.allRows() {
 				rows[len(rows)-1-i] = r
 			}
 			return t.derive(t.typ.Fields, rows), nil
@@ -487,7 +482,7 @@ func init() {
 				ins[i] = row
 			}
 			rows := make([][]*Lazy, 0, t.RowCount()+len(ins))
-			rows = append(append(append(rows, t.rows[:off]...), ins...), t.rows[off:]...)
+			rows = append(append(append(rows, t.allRows()[:off]...), ins...), t.allRows()[off:]...)
 			return t.derive(t.typ.Fields, rows), nil
 		}),
 		builtin("Table.Sort", "table as table, comparisonCriteria as any", tableSort),
@@ -511,7 +506,7 @@ func init() {
 				}
 				ts[i] = t
 			}
-			out := combineTables(ts)
+			out := combineTables(th, ts)
 			if !isNull(a[1]) {
 				names, err := fieldNameArg(th, a[1])
 				if err != nil {
@@ -535,7 +530,7 @@ func init() {
 			fields := make([]TypeField, len(t.typ.Fields))
 			seen := map[string]int{}
 			for j := range fields {
-				v, err := th.force(t.rows[0][j])
+				v, err := th.force(t.allRows()[0][j])
 				if err != nil {
 					return nil, err
 				}
@@ -560,7 +555,7 @@ func init() {
 				}
 				fields[j] = TypeField{Name: name, Type: Prim(BaseAny)}
 			}
-			return NewLazyTable(TableType(fields...), t.rows[1:]), nil
+			return NewLazyTable(TableType(fields...), t.allRows()[1:]), nil
 		})),
 		builtin("Table.DemoteHeaders", "table as table", tableFn(func(th *Thread, t *Table, a []Value) (Value, error) {
 			head := make([]*Lazy, len(t.typ.Fields))
@@ -569,7 +564,7 @@ func init() {
 				head[j] = Eager(Str(f.Name))
 				fields[j] = TypeField{Name: "Column" + FormatNumber(float64(j+1)), Type: Prim(BaseAny)}
 			}
-			return NewLazyTable(TableType(fields...), append([][]*Lazy{head}, t.rows...)), nil
+			return NewLazyTable(TableType(fields...), append([][]*Lazy{head}, t.allRows()...)), nil
 		})),
 		builtin("Table.ReplaceValue", "table as table, oldValue as any, newValue as any, replacer as function, columnsToSearch as list", tableReplaceValue),
 		builtin("Table.FillDown", "table as table, columns as list", func(th *Thread, a []Value) (Value, error) {
@@ -680,7 +675,7 @@ func init() {
 			t := a[0].(*Table)
 			want := a[1].(Text).S
 			var rows [][]*Lazy
-			for _, r := range t.rows {
+			for _, r := range t.allRows() {
 				for _, c := range r {
 					v, err := th.force(c)
 					if err != nil {
@@ -748,8 +743,8 @@ func (t *Table) mustColumn(name string) (int, error) {
 
 // column returns column j as a lazy list.
 func (t *Table) column(j int) *List {
-	items := make([]*Lazy, len(t.rows))
-	for i, r := range t.rows {
+	items := make([]*Lazy, len(t.allRows()))
+	for i, r := range t.allRows() {
 		items[i] = r[j]
 	}
 	return NewLazyList(items)
@@ -760,8 +755,8 @@ func (t *Table) fieldsCopy() []TypeField {
 }
 
 func (t *Table) copyRows() [][]*Lazy {
-	rows := make([][]*Lazy, len(t.rows))
-	for i, r := range t.rows {
+	rows := make([][]*Lazy, len(t.allRows()))
+	for i, r := range t.allRows() {
 		rows[i] = append([]*Lazy(nil), r...)
 	}
 	return rows
@@ -803,15 +798,14 @@ func (t *Table) project(idx []int, names []string) *Table {
 			fields[k].Name = names[k]
 		}
 	}
-	rows := make([][]*Lazy, len(t.rows))
-	for i, r := range t.rows {
+	out, _ := t.mapRows(nil, fields, func(_ *Thread, _ int, r []*Lazy) ([]*Lazy, error) {
 		row := make([]*Lazy, len(idx))
 		for k, j := range idx {
 			row[k] = r[j]
 		}
-		rows[i] = row
-	}
-	return t.derive(fields, rows)
+		return row, nil
+	})
+	return out
 }
 
 // selectColumns keeps the named columns in the given order; with
@@ -836,8 +830,7 @@ func (t *Table) selectColumns(names []string, mode int) (*Table, error) {
 		idx = append(idx, j)
 	}
 	null := Eager(NullValue)
-	rows := make([][]*Lazy, len(t.rows))
-	for i, r := range t.rows {
+	return t.mapRows(nil, fields, func(_ *Thread, _ int, r []*Lazy) ([]*Lazy, error) {
 		row := make([]*Lazy, len(idx))
 		for k, j := range idx {
 			if j < 0 {
@@ -846,9 +839,8 @@ func (t *Table) selectColumns(names []string, mode int) (*Table, error) {
 				row[k] = r[j]
 			}
 		}
-		rows[i] = row
-	}
-	return t.derive(fields, rows), nil
+		return row, nil
+	})
 }
 
 // rowFromRecord lays a record out in t's column order; a missing field
@@ -873,7 +865,7 @@ func (t *Table) findRow(th *Thread, want *Record) (int, error) {
 			return -1, nil
 		}
 	}
-	for i, r := range t.rows {
+	for i, r := range t.allRows() {
 		match := true
 		for k, j := range idx {
 			x, err := th.force(r[j])
@@ -909,16 +901,32 @@ func (t *Table) countOrCondition(th *Thread, v Value, fromStart bool) (int, erro
 		if x.F < 0 || x.F != math.Trunc(x.F) {
 			return 0, argRange("countOrCondition")
 		}
+		if t.src != nil && fromStart {
+			return int(math.Min(x.F, math.MaxInt32)), nil // sliceRows clamps
+		}
 		return int(math.Min(x.F, float64(t.RowCount()))), nil
 	case *Function:
 		names := t.Columns()
-		n := 0
-		for k := 0; k < t.RowCount(); k++ {
-			i := k
-			if !fromStart {
-				i = t.RowCount() - 1 - k
+		if fromStart {
+			n := 0
+			for {
+				r, ok, err := t.rowAt(th, n)
+				if err != nil {
+					return 0, err
+				}
+				if !ok {
+					return n, nil
+				}
+				if ok, err := rowTest(th, x, NewLazyRecord(names, r)); err != nil || !ok {
+					return n, err
+				}
+				n++
 			}
-			ok, err := rowTest(th, x, NewLazyRecord(names, t.rows[i]))
+		}
+		rows := t.allRows()
+		n := 0
+		for k := len(rows) - 1; k >= 0; k-- {
+			ok, err := rowTest(th, x, NewLazyRecord(names, rows[k]))
 			if err != nil {
 				return 0, err
 			}
@@ -990,13 +998,22 @@ func columnsArg(th *Thread, v Value, n int) (*Type, error) {
 
 func tableFromRows(th *Thread, l *List, cols Value) (Value, error) {
 	n := 0
-	if l.Len() > 0 && isNull(cols) {
-		first, err := l.At(th, 0)
+	if isNull(cols) {
+		it, ok, err := l.item(th, 0)
 		if err != nil {
 			return nil, err
 		}
-		if fl, ok := first.(*List); ok {
-			n = fl.Len()
+		if ok {
+			first, err := th.force(it)
+			if err != nil {
+				return nil, err
+			}
+			if fl, ok := first.(*List); ok {
+				if fl, err = fl.full(th); err != nil {
+					return nil, err
+				}
+				n = fl.Len()
+			}
 		}
 	}
 	typ, err := columnsArg(th, cols, n)
@@ -1004,21 +1021,50 @@ func tableFromRows(th *Thread, l *List, cols Value) (Value, error) {
 		return nil, err
 	}
 	width := len(typ.Fields)
-	rows := make([][]*Lazy, l.Len())
-	for i := range rows {
-		rv, err := l.At(th, i)
-		if err != nil {
-			return nil, err
-		}
+	return rowsFromList(th, l, typ, func(th *Thread, rv Value) ([]*Lazy, error) {
 		row, ok := rv.(*List)
 		if !ok {
 			return nil, typeErr(rv, "list")
+		}
+		row, err := row.full(th)
+		if err != nil {
+			return nil, err
 		}
 		if row.Len() != width {
 			return nil, NewErrorDetail("Expression.Error",
 				FormatNumber(float64(width))+" keys were specified, but "+FormatNumber(float64(row.Len()))+" values were provided.", row)
 		}
-		rows[i] = append([]*Lazy(nil), row.lz()...)
+		return append([]*Lazy(nil), row.lz()...), nil
+	})
+}
+
+// rowsFromList returns the table of type typ whose row i is rowOf(item i):
+// at once for a plain list, as the items are read for a streamed one.
+func rowsFromList(th *Thread, l *List, typ *Type, rowOf func(th *Thread, v Value) ([]*Lazy, error)) (*Table, error) {
+	if l.src != nil {
+		next := l.cursor()
+		return newStreamTable(th, typ, func(th *Thread) ([]*Lazy, bool, error) {
+			it, ok, err := next(th)
+			if !ok {
+				return nil, false, err
+			}
+			v, err := th.force(it)
+			if err != nil {
+				return nil, false, err
+			}
+			row, err := rowOf(th, v)
+			return row, err == nil, err
+		}), nil
+	}
+	rows := make([][]*Lazy, l.Len())
+	for i := range rows {
+		v, err := l.At(th, i)
+		if err != nil {
+			return nil, err
+		}
+		if rows[i], err = rowOf(th, v); err != nil {
+			return nil, err
+		}
 	}
 	return NewLazyTable(typ, rows), nil
 }
@@ -1031,6 +1077,9 @@ func tableFromRecords(th *Thread, a []Value) (Value, error) {
 		return nil, argRange("missingField")
 	}
 	var typ *Type
+	if l.src != nil {
+		return streamFromRecords(th, l, a[1], mode)
+	}
 	recs := make([]*Record, l.Len())
 	for i := range recs {
 		v, err := l.At(th, i)
@@ -1063,25 +1112,75 @@ func tableFromRecords(th *Thread, a []Value) (Value, error) {
 	rows := make([][]*Lazy, len(recs))
 	for i, r := range recs {
 		row := block[i*len(names) : (i+1)*len(names) : (i+1)*len(names)]
-		if r.Len() == len(names) && sameNames(r.Names(), names) {
-			copy(row, r.vals)
-			rows[i] = row
-			continue
-		}
-		for j, n := range names {
-			k := r.IndexOf(n)
-			if k < 0 {
-				if mode == missingError {
-					return nil, missingField(n)
-				}
-				row[j] = null
-				continue
-			}
-			row[j] = r.vals[k]
+		if err := layOut(r, names, row, mode, null); err != nil {
+			return nil, err
 		}
 		rows[i] = row
 	}
 	return NewLazyTable(typ, rows), nil
+}
+
+// layOut fills row with r's fields in the order of names; a missing field
+// is null or, under MissingField.Error, the missing-field error.
+func layOut(r *Record, names []string, row []*Lazy, mode int, null *Lazy) error {
+	if r.Len() == len(names) && sameNames(r.Names(), names) {
+		copy(row, r.vals)
+		return nil
+	}
+	for j, n := range names {
+		k := r.IndexOf(n)
+		if k < 0 {
+			if mode == missingError {
+				return missingField(n)
+			}
+			row[j] = null
+			continue
+		}
+		row[j] = r.vals[k]
+	}
+	return nil
+}
+
+// streamFromRecords is Table.FromRecords over a streamed list. Without
+// columns, the first record names them, so only it is read up front.
+func streamFromRecords(th *Thread, l *List, cols Value, mode int) (Value, error) {
+	var typ *Type
+	if isNull(cols) {
+		it, ok, err := l.item(th, 0)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return NewLazyTable(TableType(), [][]*Lazy{}), nil
+		}
+		v, err := th.force(it)
+		if err != nil {
+			return nil, err
+		}
+		r, isRec := v.(*Record)
+		if !isRec {
+			return nil, typeErr(v, "record")
+		}
+		typ = anyColumns(r.Names()...)
+	} else {
+		var err error
+		if typ, err = columnsArg(th, cols, 0); err != nil {
+			return nil, err
+		}
+	}
+	names := make([]string, len(typ.Fields))
+	for j, f := range typ.Fields {
+		names[j] = f.Name
+	}
+	null := Eager(NullValue)
+	return rowsFromList(th, l, typ, func(th *Thread, v Value) ([]*Lazy, error) {
+		r, ok := v.(*Record)
+		if !ok {
+			return nil, typeErr(v, "record")
+		}
+		row := make([]*Lazy, len(names))
+		return row, layOut(r, names, row, mode, null)
+	})
 }
 
 func sameNames(a, b []string) bool {
@@ -1106,13 +1205,9 @@ func tableFromList(th *Thread, a []Value) (Value, error) {
 	}
 	width := len(typ.Fields)
 	def := Eager(a[3])
-	rows := make([][]*Lazy, l.Len())
-	for i := range rows {
-		v, err := l.At(th, i)
-		if err != nil {
-			return nil, err
-		}
+	return rowsFromList(th, l, typ, func(th *Thread, v Value) ([]*Lazy, error) {
 		var parts Value
+		var err error
 		if split != nil {
 			if parts, err = callFn(th, split, v); err != nil {
 				return nil, err
@@ -1128,6 +1223,9 @@ func tableFromList(th *Thread, a []Value) (Value, error) {
 		pl, ok := parts.(*List)
 		if !ok {
 			return nil, typeErr(parts, "list")
+		}
+		if pl, err = pl.full(th); err != nil {
+			return nil, err
 		}
 		items := pl.lz()
 		row := make([]*Lazy, width)
@@ -1148,9 +1246,8 @@ func tableFromList(th *Thread, a []Value) (Value, error) {
 				}
 			}
 		}
-		rows[i] = row
-	}
-	return NewLazyTable(typ, rows), nil
+		return row, nil
+	})
 }
 
 func tableFromColumns(th *Thread, a []Value) (Value, error) {
@@ -1204,6 +1301,13 @@ func tableAddColumn(th *Thread, a []Value) (Value, error) {
 	}
 	names := t.Columns()
 	width := len(names)
+	fields := append(t.fieldsCopy(), TypeField{Name: name, Type: ct})
+	if t.src != nil {
+		return t.mapRows(th, fields, func(_ *Thread, _ int, r []*Lazy) ([]*Lazy, error) {
+			row := append(make([]*Lazy, 0, width+1), r...)
+			return append(row, &Lazy{v: NewLazyRecord(names, r), mapFn: f}), nil
+		})
+	}
 	block := make([]Lazy, len(t.rows))
 	cells := make([]*Lazy, len(t.rows)*(width+1))
 	rows := make([][]*Lazy, len(t.rows))
@@ -1216,7 +1320,7 @@ func tableAddColumn(th *Thread, a []Value) (Value, error) {
 		row[width] = &block[i]
 		rows[i] = row
 	}
-	return t.derive(append(t.fieldsCopy(), TypeField{Name: name, Type: ct}), rows), nil
+	return t.derive(fields, rows), nil
 }
 
 // transformPairs reads {"col", f [, type]} or a list of them.
@@ -1295,9 +1399,19 @@ func tableTransformColumns(th *Thread, a []Value) (Value, error) {
 // mapCells returns a table whose cells are f(column, cell).
 func (t *Table) mapCells(fields []TypeField, f func(j int, cell *Lazy) *Lazy) *Table {
 	width := len(fields)
-	cells := make([]*Lazy, len(t.rows)*width)
-	rows := make([][]*Lazy, len(t.rows))
-	for i, r := range t.rows {
+	if t.src != nil {
+		out, _ := t.mapRows(nil, fields, func(_ *Thread, _ int, r []*Lazy) ([]*Lazy, error) {
+			row := make([]*Lazy, width)
+			for j, c := range r {
+				row[j] = f(j, c)
+			}
+			return row, nil
+		})
+		return out
+	}
+	cells := make([]*Lazy, len(t.allRows())*width)
+	rows := make([][]*Lazy, len(t.allRows()))
+	for i, r := range t.allRows() {
 		row := cells[i*width : (i+1)*width : (i+1)*width]
 		for j, c := range r {
 			row[j] = f(j, c)
@@ -1345,14 +1459,22 @@ func (t *Table) mapColumns(fields []TypeField, fns []*Function) *Table {
 			k++
 		}
 	}
-	block := make([]Lazy, len(t.rows)*k)
+	var block []Lazy
+	if t.src == nil {
+		block = make([]Lazy, len(t.rows)*k)
+	}
 	n := 0
 	return t.mapCells(fields, func(j int, cell *Lazy) *Lazy {
 		if fns[j] == nil {
 			return cell
 		}
-		l := &block[n]
-		n++
+		var l *Lazy
+		if block != nil {
+			l = &block[n]
+			n++
+		} else {
+			l = new(Lazy) // a streamed table's rows come one at a time
+		}
 		if cell.Done() {
 			if v, err := cell.result(); err == nil {
 				*l = Lazy{v: v, mapFn: fns[j]}
@@ -1498,7 +1620,7 @@ func tableSort(th *Thread, a []Value) (Value, error) {
 			continue
 		}
 		vals[k] = make([]Value, n)
-		for i, r := range t.rows {
+		for i, r := range t.allRows() {
 			var v Value
 			var err error
 			if key.fn != nil {
@@ -1525,7 +1647,7 @@ func tableSort(th *Thread, a []Value) (Value, error) {
 		for k, key := range keys {
 			var c int
 			if vals[k] == nil {
-				r, err := callFn(th, key.fn, NewLazyRecord(names, t.rows[i]), NewLazyRecord(names, t.rows[j]))
+				r, err := callFn(th, key.fn, NewLazyRecord(names, t.allRows()[i]), NewLazyRecord(names, t.allRows()[j]))
 				if err != nil {
 					sortErr = err
 					return false
@@ -1557,7 +1679,7 @@ func tableSort(th *Thread, a []Value) (Value, error) {
 	}
 	rows := make([][]*Lazy, n)
 	for k, i := range perm {
-		rows[k] = t.rows[i]
+		rows[k] = t.allRows()[i]
 	}
 	return t.derive(t.typ.Fields, rows), nil
 }
@@ -1566,7 +1688,7 @@ func tableSort(th *Thread, a []Value) (Value, error) {
 func (t *Table) rowKey(th *Thread, i int, cols []int) ([]Value, error) {
 	out := make([]Value, len(cols))
 	for k, j := range cols {
-		v, err := th.force(t.rows[i][j])
+		v, err := th.force(t.allRows()[i][j])
 		if err != nil {
 			return nil, err
 		}
@@ -1655,7 +1777,7 @@ func tableDistinct(th *Thread, a []Value) (Value, error) {
 	buckets := map[string][]int{}
 	var rows [][]*Lazy
 	keys := make([][]Value, 0)
-	for i := range t.rows {
+	for i := range t.allRows() {
 		k, err := t.rowKey(th, i, cols)
 		if err != nil {
 			return nil, err
@@ -1675,7 +1797,7 @@ func tableDistinct(th *Thread, a []Value) (Value, error) {
 		if !dup {
 			buckets[h] = append(buckets[h], len(keys))
 			keys = append(keys, k)
-			rows = append(rows, t.rows[i])
+			rows = append(rows, t.allRows()[i])
 		}
 	}
 	return t.derive(t.typ.Fields, rows), nil
@@ -1706,7 +1828,7 @@ func tableGroup(th *Thread, a []Value) (Value, error) {
 	}
 	var groups []*group
 	buckets := map[string][]int{}
-	for i := range t.rows {
+	for i := range t.allRows() {
 		k, err := t.rowKey(th, i, cols)
 		if err != nil {
 			return nil, err
@@ -1742,7 +1864,7 @@ func tableGroup(th *Thread, a []Value) (Value, error) {
 			groups = append(groups, &group{key: k})
 			found = len(groups) - 1
 		}
-		groups[found].rows = append(groups[found].rows, t.rows[i])
+		groups[found].rows = append(groups[found].rows, t.allRows()[i])
 	}
 	fields := make([]TypeField, 0, len(cols)+len(aggs))
 	for _, j := range cols {
@@ -1793,7 +1915,7 @@ func joinMatches(th *Thread, left *Table, lcols []int, right *Table, rcols []int
 	}
 	buckets := map[string][]int{}
 	rkeys := make([][]Value, right.RowCount())
-	for i := range right.rows {
+	for i := range right.allRows() {
 		k, err := right.rowKey(th, i, rcols)
 		if err != nil {
 			return nil, nil, err
@@ -1804,7 +1926,7 @@ func joinMatches(th *Thread, left *Table, lcols []int, right *Table, rcols []int
 	}
 	matches := make([][]int, left.RowCount())
 	used := make([]bool, right.RowCount())
-	for i := range left.rows {
+	for i := range left.allRows() {
 		k, err := left.rowKey(th, i, lcols)
 		if err != nil {
 			return nil, nil, err
@@ -1866,7 +1988,7 @@ func tableJoin(th *Thread, a []Value) (Value, error) {
 		return out
 	}
 	var rows [][]*Lazy
-	for i, l := range left.rows {
+	for i, l := range left.allRows() {
 		switch {
 		case kind == joinLeftAnti:
 			if len(matches[i]) == 0 {
@@ -1879,14 +2001,14 @@ func tableJoin(th *Thread, a []Value) (Value, error) {
 			}
 		default:
 			for _, r := range matches[i] {
-				rows = append(rows, append(append([]*Lazy(nil), l...), right.rows[r]...))
+				rows = append(rows, append(append([]*Lazy(nil), l...), right.allRows()[r]...))
 			}
 		}
 	}
 	if kind == joinRightOuter || kind == joinFullOuter || kind == joinRightAnti {
 		for r, ok := range used {
 			if !ok {
-				rows = append(rows, append(nulls(lw), right.rows[r]...))
+				rows = append(rows, append(nulls(lw), right.allRows()[r]...))
 			}
 		}
 	}
@@ -1929,12 +2051,12 @@ func tableNestedJoin(th *Thread, a []Value) (Value, error) {
 	sub := func(idx []int) *Lazy {
 		rows := make([][]*Lazy, len(idx))
 		for k, r := range idx {
-			rows[k] = right.rows[r]
+			rows[k] = right.allRows()[r]
 		}
 		return Eager(NewLazyTable(right.typ, rows))
 	}
 	var rows [][]*Lazy
-	for i, l := range left.rows {
+	for i, l := range left.allRows() {
 		m := matches[i]
 		keep := false
 		switch kind {
@@ -2010,8 +2132,8 @@ func tableExpandRecordColumn(th *Thread, a []Value) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.expandAt(col, newNames, func(i int) ([][]*Lazy, error) {
-		cell := t.rows[i][col]
+	return t.expandAt(col, newNames, func(_ *Thread, _ int, r []*Lazy) ([][]*Lazy, error) {
+		cell := r[col]
 		parts := make([]*Lazy, len(fields))
 		for k, f := range fields {
 			parts[k] = Defer(func(th *Thread) (Value, error) {
@@ -2046,8 +2168,12 @@ func tableExpandTableColumn(th *Thread, a []Value) (Value, error) {
 		return nil, err
 	}
 	null := Eager(NullValue)
-	return t.expandAt(col, newNames, func(i int) ([][]*Lazy, error) {
-		v, err := th.force(t.rows[i][col])
+	return t.expandAt(col, newNames, func(pth *Thread, _ int, r []*Lazy) ([][]*Lazy, error) {
+		th := th
+		if pth != nil {
+			th = pth
+		}
+		v, err := th.force(r[col])
 		if err != nil {
 			return nil, err
 		}
@@ -2065,6 +2191,11 @@ func tableExpandTableColumn(th *Thread, a []Value) (Value, error) {
 			sub = tv.(*Table)
 		default:
 			return nil, typeErr(v, "table")
+		}
+		if sub != nil {
+			if sub, err = sub.full(th); err != nil {
+				return nil, err
+			}
 		}
 		if sub == nil || sub.RowCount() == 0 {
 			parts := make([]*Lazy, len(fields))
@@ -2097,8 +2228,12 @@ func tableExpandListColumn(th *Thread, a []Value) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := t.expandAt(col, []string{t.typ.Fields[col].Name}, func(i int) ([][]*Lazy, error) {
-		v, err := th.force(t.rows[i][col])
+	out := t.expandAt(col, []string{t.typ.Fields[col].Name}, func(pth *Thread, _ int, r []*Lazy) ([][]*Lazy, error) {
+		th := th
+		if pth != nil {
+			th = pth
+		}
+		v, err := th.force(r[col])
 		if err != nil {
 			return nil, err
 		}
@@ -2136,25 +2271,51 @@ func (e expandedTable) checked() (Value, error) {
 
 // expandAt replaces column col by the columns names; parts returns, per
 // input row, one or more rows of cells for the new columns.
-func (t *Table) expandAt(col int, names []string, parts func(i int) ([][]*Lazy, error)) expandedTable {
+func (t *Table) expandAt(col int, names []string, parts func(th *Thread, i int, r []*Lazy) ([][]*Lazy, error)) expandedTable {
 	fields := make([]TypeField, 0, len(t.typ.Fields)+len(names)-1)
 	fields = append(fields, t.typ.Fields[:col]...)
 	for _, n := range names {
 		fields = append(fields, TypeField{Name: n, Type: Prim(BaseAny)})
 	}
 	fields = append(fields, t.typ.Fields[col+1:]...)
+	splice := func(r, p []*Lazy) []*Lazy {
+		row := make([]*Lazy, 0, len(fields))
+		row = append(row, r[:col]...)
+		row = append(row, p...)
+		return append(row, r[col+1:]...)
+	}
+	if t.src != nil {
+		// One row may expand into several: pending holds the rest.
+		next, i := t.rowCursor(), 0
+		var r []*Lazy
+		var pending [][]*Lazy
+		out := t.derive(fields, nil)
+		out.rows, out.src = nil, newSeq(t.src.th, func(th *Thread) ([]*Lazy, bool, error) {
+			for len(pending) == 0 {
+				var ok bool
+				var err error
+				if r, ok, err = next(th); err != nil || !ok {
+					return nil, false, err
+				}
+				if pending, err = parts(th, i, r); err != nil {
+					return nil, false, err
+				}
+				i++
+			}
+			p := pending[0]
+			pending = pending[1:]
+			return splice(r, p), true, nil
+		})
+		return expandedTable{Table: out}
+	}
 	rows := make([][]*Lazy, 0, len(t.rows))
 	for i, r := range t.rows {
-		ps, err := parts(i)
+		ps, err := parts(nil, i, r)
 		if err != nil {
 			return expandedTable{err: err}
 		}
 		for _, p := range ps {
-			row := make([]*Lazy, 0, len(fields))
-			row = append(row, r[:col]...)
-			row = append(row, p...)
-			row = append(row, r[col+1:]...)
-			rows = append(rows, row)
+			rows = append(rows, splice(r, p))
 		}
 	}
 	return expandedTable{Table: t.derive(fields, rows)}
@@ -2180,8 +2341,8 @@ func tableReplaceValue(th *Thread, a []Value) (Value, error) {
 		}
 		return v, nil
 	}
-	rows := make([][]*Lazy, len(t.rows))
-	for i, r := range t.rows {
+	rows := make([][]*Lazy, len(t.allRows()))
+	for i, r := range t.allRows() {
 		row := append([]*Lazy(nil), r...)
 		for j := range row {
 			if !on[j] {
@@ -2273,7 +2434,7 @@ func tableUnpivot(th *Thread, t *Table, names []string, attr, value string, othe
 	}
 	fields = append(fields, TypeField{Name: attr, Type: Prim(Base(KindText))}, TypeField{Name: value, Type: Prim(BaseAny)})
 	var rows [][]*Lazy
-	for _, r := range t.rows {
+	for _, r := range t.allRows() {
 		for _, j := range piv {
 			v, err := th.force(r[j])
 			if err != nil {
@@ -2307,7 +2468,7 @@ func keysList(t *Type) Value {
 
 func tableMatches(th *Thread, t *Table, f *Function, all bool) (Value, error) {
 	names := t.Columns()
-	for _, r := range t.rows {
+	for _, r := range t.allRows() {
 		ok, err := rowTest(th, f, NewLazyRecord(names, r))
 		if err != nil {
 			return nil, err
@@ -2331,7 +2492,7 @@ func tableRowsWithErrors(th *Thread, t *Table, cols Value, want bool) (Value, er
 		}
 	}
 	var rows [][]*Lazy
-	for _, r := range t.rows {
+	for _, r := range t.allRows() {
 		bad := false
 		for _, j := range idx {
 			if _, err := th.force(r[j]); err != nil {

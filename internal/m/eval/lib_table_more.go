@@ -40,8 +40,8 @@ func init() {
 				keep = append(keep, j)
 			}
 			comb := a[2].(*Function)
-			rows := make([][]*Lazy, len(t.rows))
-			for i, r := range t.rows {
+			rows := make([][]*Lazy, len(t.allRows()))
+			for i, r := range t.allRows() {
 				row := make([]*Lazy, len(keep))
 				for k, j := range keep {
 					if j >= 0 {
@@ -64,7 +64,7 @@ func init() {
 			for j := range fields {
 				fields[j].Name = a[1].(Text).S + "." + fields[j].Name
 			}
-			return NewLazyTable(TableType(fields...), t.rows), nil
+			return t.relabel(fields), nil
 		}),
 		builtin("Table.Transpose", "table as table, optional columns as any", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
@@ -78,7 +78,7 @@ func init() {
 			rows := make([][]*Lazy, len(t.typ.Fields))
 			for j := range rows {
 				row := make([]*Lazy, t.RowCount())
-				for i, r := range t.rows {
+				for i, r := range t.allRows() {
 					row[i] = r[j]
 				}
 				rows[j] = row
@@ -102,7 +102,7 @@ func init() {
 			}
 			rows := make([][]*Lazy, 0, n*t.RowCount())
 			for k := 0; k < n; k++ {
-				rows = append(rows, t.rows...)
+				rows = append(rows, t.allRows()...)
 			}
 			return t.derive(t.typ.Fields, rows), nil
 		}),
@@ -118,13 +118,13 @@ func init() {
 			var rows [][]*Lazy
 			for i := 0; i < t.RowCount(); {
 				if i < off {
-					rows = append(rows, t.rows[i])
+					rows = append(rows, t.allRows()[i])
 					i++
 					continue
 				}
 				i += skip
 				for k := 0; k < take && i < t.RowCount(); k++ {
-					rows = append(rows, t.rows[i])
+					rows = append(rows, t.allRows()[i])
 					i++
 				}
 			}
@@ -141,7 +141,7 @@ func init() {
 			}
 			var out []Value
 			for i := 0; i < t.RowCount(); i += n {
-				out = append(out, t.derive(t.typ.Fields, t.rows[i:min(i+n, t.RowCount())]))
+				out = append(out, t.derive(t.typ.Fields, t.allRows()[i:min(i+n, t.RowCount())]))
 			}
 			return NewList(out...), nil
 		}),
@@ -159,7 +159,7 @@ func init() {
 				return nil, argRange("groups")
 			}
 			parts := make([][][]*Lazy, n)
-			for _, r := range t.rows {
+			for _, r := range t.allRows() {
 				v, err := th.force(r[j])
 				if err != nil {
 					return nil, err
@@ -225,7 +225,7 @@ func init() {
 				}
 				ins = append(ins, row)
 			}
-			rows := append(append(append([][]*Lazy{}, t.rows[:off]...), ins...), t.rows[off+n:]...)
+			rows := append(append(append([][]*Lazy{}, t.allRows()[:off]...), ins...), t.allRows()[off+n:]...)
 			return t.derive(t.typ.Fields, rows), nil
 		}),
 		builtin("Table.RemoveMatchingRows", "table as table, rows as list, optional equationCriteria as any", func(th *Thread, a []Value) (Value, error) {
@@ -235,7 +235,7 @@ func init() {
 				return nil, err
 			}
 			var rows [][]*Lazy
-			for _, r := range t.rows {
+			for _, r := range t.allRows() {
 				single := &Table{typ: t.typ, rows: [][]*Lazy{r}}
 				match := false
 				for _, rv := range recs {
@@ -308,8 +308,8 @@ func init() {
 			if left.ColumnIndex(name) >= 0 {
 				return nil, fieldExists(name)
 			}
-			rows := make([][]*Lazy, len(left.rows))
-			for i, r := range left.rows {
+			rows := make([][]*Lazy, len(left.allRows()))
+			for i, r := range left.allRows() {
 				rec := NewLazyRecord(left.Columns(), r)
 				cell := Defer(func(th *Thread) (Value, error) {
 					tv, err := callFlex(th, a[2].(*Function), rec)
@@ -331,7 +331,7 @@ func init() {
 					}
 					sub := make([][]*Lazy, len(m[0]))
 					for k, ri := range m[0] {
-						sub[k] = right.rows[ri]
+						sub[k] = right.allRows()[ri]
 					}
 					return NewLazyTable(right.typ, sub), nil
 				})
@@ -355,9 +355,9 @@ func tableSplitColumn(th *Thread, a []Value) (Value, error) {
 	split := a[2].(*Function)
 	// Split every value first: without column names the widest split
 	// decides how many columns there are.
-	parts := make([][]*Lazy, len(t.rows))
+	parts := make([][]*Lazy, len(t.allRows()))
 	width := 0
-	for i, r := range t.rows {
+	for i, r := range t.allRows() {
 		v, err := th.force(r[col])
 		if err != nil {
 			return nil, err
@@ -397,7 +397,7 @@ func tableSplitColumn(th *Thread, a []Value) (Value, error) {
 		}
 	}
 	def := Eager(a[4])
-	return t.expandAt(col, names, func(i int) ([][]*Lazy, error) {
+	return t.expandAt(col, names, func(_ *Thread, i int, _ []*Lazy) ([][]*Lazy, error) {
 		row := make([]*Lazy, len(names))
 		for k := range row {
 			if k < len(parts[i]) {
@@ -434,7 +434,7 @@ func tableExtremeN(th *Thread, a []Value, largest bool) (Value, error) {
 	s := sorted.(*Table)
 	if largest {
 		rows := make([][]*Lazy, s.RowCount())
-		for i, r := range s.rows {
+		for i, r := range s.allRows() {
 			rows[len(rows)-1-i] = r
 		}
 		s = s.derive(s.typ.Fields, rows)
@@ -443,5 +443,5 @@ func tableExtremeN(th *Thread, a []Value, largest bool) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.derive(s.typ.Fields, s.rows[:n]), nil
+	return s.derive(s.typ.Fields, s.allRows()[:n]), nil
 }

@@ -55,7 +55,7 @@ func tablePivot(th *Thread, a []Value) (Value, error) {
 	}
 	var groups []*group
 	buckets := map[string][]int{}
-	for i, r := range t.rows {
+	for i, r := range t.allRows() {
 		k, err := t.rowKey(th, i, keyCols)
 		if err != nil {
 			return nil, err

@@ -6,7 +6,8 @@ package eval
 // general representation.
 type List struct {
 	items []*Lazy
-	vals  []Value // when non-nil, the items are exactly these values
+	vals  []Value     // when non-nil, the items are exactly these values
+	src   *seq[*Lazy] // when non-nil, the items are produced on demand (stream.go)
 	meta  *Record
 }
 
@@ -36,6 +37,7 @@ func (l *List) WithMeta(m *Record) Value {
 
 // Len returns the number of items.
 func (l *List) Len() int {
+	l.settle()
 	if l.vals != nil {
 		return len(l.vals)
 	}
@@ -46,6 +48,7 @@ func (l *List) Len() int {
 // each call rather than caching them, so a list shared between threads is
 // never written to.
 func (l *List) lz() []*Lazy {
+	l.settle()
 	if l.vals != nil {
 		return eagerLazies(l.vals)
 	}
@@ -54,6 +57,7 @@ func (l *List) lz() []*Lazy {
 
 // LazyAt returns item i without forcing it.
 func (l *List) LazyAt(i int) *Lazy {
+	l.settle()
 	if l.vals != nil {
 		return Eager(l.vals[i])
 	}
@@ -65,6 +69,16 @@ func (l *List) At(th *Thread, i int) (Value, error) { return l.force(th, i) }
 
 // force returns item i, counting a deferred item against the depth bound.
 func (l *List) force(th *Thread, i int) (Value, error) {
+	if l.src != nil {
+		it, ok, err := l.src.at(th, i)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, indexErr(i)
+		}
+		return th.force(it)
+	}
 	if l.vals != nil {
 		return l.vals[i], nil
 	}
@@ -74,6 +88,13 @@ func (l *List) force(th *Thread, i int) (Value, error) {
 // Values forces every item and returns them in order. The caller may
 // modify the returned slice.
 func (l *List) Values(th *Thread) ([]Value, error) {
+	if l.src != nil {
+		full, err := l.full(th)
+		if err != nil {
+			return nil, err
+		}
+		l = full
+	}
 	if l.vals != nil {
 		return append([]Value(nil), l.vals...), nil
 	}
@@ -90,6 +111,13 @@ func (l *List) Values(th *Thread) ([]Value, error) {
 
 // Concat returns l & o without forcing items.
 func (l *List) Concat(o *List) *List {
+	if l.src != nil || o.src != nil {
+		th := l.src
+		if th == nil {
+			th = o.src
+		}
+		return combineLists(th.th, NewList(l, o))
+	}
 	if l.vals != nil && o.vals != nil {
 		vals := make([]Value, 0, len(l.vals)+len(o.vals))
 		return &List{vals: append(append(vals, l.vals...), o.vals...)}

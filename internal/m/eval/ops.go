@@ -204,6 +204,9 @@ func concat(th *Thread, l, r Value) (Value, error) {
 		}
 	case *List:
 		if b, ok := r.(*List); ok {
+			if a.src != nil || b.src != nil {
+				return a.Concat(b), nil // the stream checks its length as it grows
+			}
 			if err := th.checkLen(a.Len() + b.Len()); err != nil {
 				return nil, err
 			}
@@ -215,7 +218,7 @@ func concat(th *Thread, l, r Value) (Value, error) {
 		}
 	case *Table:
 		if b, ok := r.(*Table); ok {
-			return combineTables([]*Table{a, b}), nil
+			return combineTables(th, []*Table{a, b}), nil
 		}
 	case Date:
 		if b, ok := r.(Time); ok {
@@ -239,10 +242,12 @@ func concat(th *Thread, l, r Value) (Value, error) {
 
 // combineTables appends tables; the columns are the union in order of first
 // appearance and missing cells are null.
-func combineTables(ts []*Table) *Table {
+func combineTables(th *Thread, ts []*Table) *Table {
 	var cols []TypeField
 	pos := map[string]int{}
+	streamed := false
 	for _, t := range ts {
+		streamed = streamed || t.src != nil
 		for _, f := range t.typ.Fields {
 			if _, ok := pos[f.Name]; !ok {
 				pos[f.Name] = len(cols)
@@ -250,21 +255,41 @@ func combineTables(ts []*Table) *Table {
 			}
 		}
 	}
+	null := Eager(NullValue)
+	widen := func(t *Table, row []*Lazy) []*Lazy {
+		out := make([]*Lazy, len(cols))
+		for j := range out {
+			out[j] = null
+		}
+		for j, c := range row {
+			out[pos[t.typ.Fields[j].Name]] = c
+		}
+		return out
+	}
+	if streamed {
+		k := 0
+		var next func(th *Thread) ([]*Lazy, bool, error)
+		return newStreamTable(th, TableType(cols...), func(th *Thread) ([]*Lazy, bool, error) {
+			for k < len(ts) {
+				if next == nil {
+					next = ts[k].rowCursor()
+				}
+				r, ok, err := next(th)
+				if err != nil {
+					return nil, false, err
+				}
+				if ok {
+					return widen(ts[k], r), true, nil
+				}
+				next, k = nil, k+1
+			}
+			return nil, false, nil
+		})
+	}
 	var rows [][]*Lazy
 	for _, t := range ts {
-		idx := make([]int, len(t.typ.Fields))
-		for j, f := range t.typ.Fields {
-			idx[j] = pos[f.Name]
-		}
 		for _, row := range t.rows {
-			out := make([]*Lazy, len(cols))
-			for j := range out {
-				out[j] = Eager(NullValue)
-			}
-			for j, c := range row {
-				out[idx[j]] = c
-			}
-			rows = append(rows, out)
+			rows = append(rows, widen(t, row))
 		}
 	}
 	return NewLazyTable(TableType(cols...), rows)
@@ -451,6 +476,13 @@ func equalDepth(th *Thread, l, r Value, depth int) (bool, error) {
 		return bytes.Equal(x, y), nil
 	case *List:
 		b := r.(*List)
+		a, err := a.full(th)
+		if err != nil {
+			return false, err
+		}
+		if b, err = b.full(th); err != nil {
+			return false, err
+		}
 		if a.Len() != b.Len() {
 			return false, nil
 		}
@@ -495,6 +527,13 @@ func equalDepth(th *Thread, l, r Value, depth int) (bool, error) {
 		return true, nil
 	case *Table:
 		b := r.(*Table)
+		a, err := a.full(th)
+		if err != nil {
+			return false, err
+		}
+		if b, err = b.full(th); err != nil {
+			return false, err
+		}
 		if len(a.typ.Fields) != len(b.typ.Fields) || a.RowCount() != b.RowCount() {
 			return false, nil
 		}
@@ -503,12 +542,12 @@ func equalDepth(th *Thread, l, r Value, depth int) (bool, error) {
 			if k < 0 {
 				return false, nil
 			}
-			for i := range a.rows {
-				x, err := th.force(a.rows[i][j])
+			for i := range a.allRows() {
+				x, err := th.force(a.allRows()[i][j])
 				if err != nil {
 					return false, err
 				}
-				y, err := th.force(b.rows[i][k])
+				y, err := th.force(b.allRows()[i][k])
 				if err != nil {
 					return false, err
 				}

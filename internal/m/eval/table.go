@@ -6,6 +6,7 @@ package eval
 type Table struct {
 	typ  *Type
 	rows [][]*Lazy
+	src  *seq[[]*Lazy] // when non-nil, the rows are produced on demand (stream.go)
 	meta *Record
 }
 
@@ -62,12 +63,12 @@ func (t *Table) ColumnIndex(name string) int {
 }
 
 // RowCount returns the number of rows.
-func (t *Table) RowCount() int { return len(t.rows) }
+func (t *Table) RowCount() int { return len(t.allRows()) }
 
 // Row returns row i as a record (cells not forced).
 func (t *Table) Row(i int) *Record {
-	return NewLazyRecord(t.Columns(), t.rows[i])
+	return NewLazyRecord(t.Columns(), t.allRows()[i])
 }
 
 // Cell returns the lazy cell at row i, column j.
-func (t *Table) Cell(i, j int) *Lazy { return t.rows[i][j] }
+func (t *Table) Cell(i, j int) *Lazy { return t.allRows()[i][j] }
