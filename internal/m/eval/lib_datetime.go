@@ -72,11 +72,9 @@ func init() {
 		builtin("Number.IsOdd", "number as number", func(th *Thread, a []Value) (Value, error) {
 			return Bool(math.Abs(math.Mod(a[0].(Number).F, 2)) == 1), nil
 		}),
-		roundFn("Number.Round", func(f float64) float64 { return math.RoundToEven(f) }),
 		roundFn("Number.RoundUp", math.Ceil),
 		roundFn("Number.RoundDown", math.Floor),
 		roundFn("Number.RoundTowardZero", math.Trunc),
-		roundFn("Number.RoundAwayFromZero", func(f float64) float64 { return math.Round(f) }),
 		builtin("Date.From", "value as any, optional culture as nullable text", func(th *Thread, a []Value) (Value, error) {
 			switch x := a[0].(type) {
 			case Null, Date:
@@ -241,22 +239,7 @@ func fromText(name, from string) *Function {
 
 func roundFn(name string, f func(float64) float64) *Function {
 	return builtin(name, "number as nullable number, optional digits as nullable number", func(th *Thread, a []Value) (Value, error) {
-		if isNull(a[0]) {
-			return NullValue, nil
-		}
-		digits := 0
-		if err := unpack(th, a[1:], &digits); err != nil {
-			return nil, err
-		}
-		x := a[0].(Number).F
-		if digits < -15 || digits > 15 {
-			return nil, argRange("digits")
-		}
-		p := math.Pow(10, float64(digits))
-		// Round the scaled value at 1e-9 first so 2.675 * 100 rounds as a
-		// decimal 267.5 would.
-		scaled := math.Round(x*p*1e9) / 1e9
-		return Num(f(scaled) / p), nil
+		return roundDigits(th, a[0], a[1], f)
 	})
 }
 
