@@ -79,6 +79,8 @@ type OAuthMock struct {
 	Mocks *host.Mocks
 	// Tenant is the tenant id, "" for a package.
 	Tenant string
+	// tenantIDP is the IDP profile the tenant declares (auth.idp).
+	tenantIDP string
 }
 
 // StartOAuthMock starts a mock IDP (and a mock CDR) on 127.0.0.1 for the
@@ -105,7 +107,7 @@ func StartOAuthMock(ctx context.Context, x *extpkg.Extension, opt OAuthMockOptio
 		if err != nil {
 			return nil, err
 		}
-		om.Tenant = t.ID
+		om.Tenant, om.tenantIDP = t.ID, t.Auth.IDP
 		om.Mocks, err = host.StartTenantMocks(t, r, host.MockOptions{IDPProfile: opt.Profile, IDPConfig: opt.IDPConfig, Start: startTime(opt.Start)})
 		if err != nil {
 			return nil, err
@@ -165,7 +167,11 @@ func (om *OAuthMock) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "oauth-mock: signed in with StartLogin/FinishLogin at mock %s", om.Mocks.Describe())
 	if om.Tenant != "" {
-		fmt.Fprintf(&b, " (tenant %s)", om.Tenant)
+		fmt.Fprintf(&b, " (tenant %s", om.Tenant)
+		if p := om.Mocks.IDP().Profile().Name; om.tenantIDP != "" && p != om.tenantIDP {
+			fmt.Fprintf(&b, ", which declares IDP %s", om.tenantIDP)
+		}
+		b.WriteString(")")
 	}
 	n := om.Session.Refreshes()
 	fmt.Fprintf(&b, "; %d refresh%s through the connector's Refresh\n", n, map[bool]string{true: "", false: "es"}[n == 1])
