@@ -112,11 +112,11 @@ func (l *List) Values(th *Thread) ([]Value, error) {
 // Concat returns l & o without forcing items.
 func (l *List) Concat(o *List) *List {
 	if l.src != nil || o.src != nil {
-		th := l.src
-		if th == nil {
-			th = o.src
+		src := l.src
+		if src == nil {
+			src = o.src
 		}
-		return combineLists(th.th, NewList(l, o))
+		return combineLists(src.th, NewList(l, o))
 	}
 	if l.vals != nil && o.vals != nil {
 		vals := make([]Value, 0, len(l.vals)+len(o.vals))

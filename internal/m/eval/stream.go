@@ -67,6 +67,9 @@ func (s *seq[T]) fill(th *Thread, n int) error {
 // at returns item i, false past the end.
 func (s *seq[T]) at(th *Thread, i int) (T, bool, error) {
 	var zero T
+	if i < 0 {
+		return zero, false, nil
+	}
 	if err := s.fill(th, i+1); err != nil {
 		return zero, false, err
 	}
