@@ -2,6 +2,7 @@ package eval
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -178,4 +179,77 @@ func TestStreamSettle(t *testing.T) {
 	if !tb.Streamed() || tb.RowCount() != 4 || tb.Streamed() {
 		t.Errorf("table: streamed before, %d rows, settled after", tb.RowCount())
 	}
+}
+
+// FuzzStreamEquivalence is a differential test: a pipeline of list and
+// table functions over a List.Generate stream must give what it gives over
+// the same items materialised first (List.Buffer), value for value and
+// error for error.
+func FuzzStreamEquivalence(f *testing.F) {
+	f.Add(uint8(10), []byte{0, 3, 5, 9})
+	f.Add(uint8(0), []byte{1, 2, 12})
+	f.Add(uint8(25), []byte{8, 10, 11, 13, 14, 15})
+	f.Add(uint8(7), []byte{6, 7, 9, 16, 17})
+	listOps := []func(x string, n int) string{
+		func(x string, n int) string { return fmt.Sprintf("List.FirstN(%s, %d)", x, n) },
+		func(x string, n int) string { return fmt.Sprintf("List.Skip(%s, %d)", x, n) },
+		func(x string, n int) string { return fmt.Sprintf("List.Transform(%s, each _ * 2 + %d)", x, n) },
+		func(x string, n int) string { return fmt.Sprintf("List.Select(%s, each Number.Mod(_, %d) <> 0)", x, n%4+2) },
+		func(x string, n int) string { return fmt.Sprintf("List.Combine({%s, {%d}})", x, n) },
+		func(x string, n int) string { return fmt.Sprintf("(%s & {%d})", x, n) },
+		func(x string, n int) string { return fmt.Sprintf("List.Range(%s, %d)", x, n%5) },
+		func(x string, n int) string { return fmt.Sprintf("List.FirstN(%s, each _ < %d)", x, n) },
+	}
+	tableOps := []func(x string, n int) string{
+		func(x string, n int) string { return fmt.Sprintf("Table.FirstN(%s, %d)", x, n) },
+		func(x string, n int) string { return fmt.Sprintf("Table.Skip(%s, %d)", x, n) },
+		func(x string, n int) string { return fmt.Sprintf("Table.SelectRows(%s, each Number.Mod([A], %d) <> 0)", x, n%3+2) },
+		func(x string, n int) string {
+			return fmt.Sprintf(`Table.TransformColumns(%s, {"A", each _ + %d, type number})`, x, n)
+		},
+		func(x string, n int) string { return fmt.Sprintf(`Table.AddColumn(%s, "C%d", each [A] * 3)`, x, n) },
+		func(x string, n int) string { return fmt.Sprintf(`Table.RemoveColumns(%s, {"B"}, MissingField.Ignore)`, x) },
+		func(x string, n int) string { return fmt.Sprintf(`Table.Range(%s, %d, %d)`, x, n%4, n%7) },
+		func(x string, n int) string { return fmt.Sprintf(`(%s & #table({"A"}, {{%d}}))`, x, n) },
+		func(x string, n int) string { return fmt.Sprintf(`Table.FromRecords(Table.ToRecords(%s))`, x) },
+	}
+	build := func(src string, ops []byte) string {
+		x, table := src, false
+		for i, op := range ops {
+			n := int(op>>4) + i
+			k := int(op & 0x0f)
+			switch {
+			case !table && k < len(listOps):
+				x = listOps[k](x, n)
+			case !table:
+				x = fmt.Sprintf(`Table.FromRows(List.Transform(%s, each {_, Text.From(_)}), {"A", "B"})`, x)
+				table = true
+			default:
+				x = tableOps[k%len(tableOps)](x, n)
+			}
+		}
+		return x
+	}
+	run := func(src string) string {
+		th := NewThread(nil, testHost())
+		th.Limits = Limits{MaxDepth: 500, MaxSteps: 1_000_000, MaxListLen: 100_000}
+		v, err := th.EvalSource("eq.pq", []byte(src))
+		if err == nil {
+			err = th.DeepForce(v)
+		}
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		return Serialize(th, v)
+	}
+	f.Fuzz(func(t *testing.T, n uint8, ops []byte) {
+		if len(ops) > 12 {
+			ops = ops[:12]
+		}
+		gen := fmt.Sprintf("List.Generate(() => 0, each _ < %d, each _ + 1)", n%40)
+		streamed, buffered := build(gen, ops), build("List.Buffer("+gen+")", ops)
+		if a, b := run(streamed), run(buffered); a != b {
+			t.Fatalf("%s\n\tstreamed: %s\n\tbuffered: %s", streamed, a, b)
+		}
+	})
 }
