@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -328,6 +329,11 @@ func startOAuthMock(c *cli.Context, x *extpkg.Extension, proj *project.Project, 
 	case err == nil:
 		return om, nil
 	case errors.As(err, &le):
+		if f := c.String("mock-journal"); f != "" {
+			if jerr := atomicfile.Write(f, 0o644, func(w io.Writer) error { return pqtest.WriteIDPJournal(w, le.Journal) }); jerr != nil {
+				return nil, failf("run-test: --mock-journal: %v", jerr)
+			}
+		}
 		return nil, failf("run-test: --oauth-mock %s: %v", profile, err)
 	default:
 		return nil, usagef("run-test: --oauth-mock %s: %v", profile, err)

@@ -50,9 +50,11 @@ type LoginOptions struct {
 var ErrNoOAuth = errors.New("the connector's Authentication record has no OAuth kind")
 
 // LoginError is a sign-in that failed in the connector's M code or at the
-// IDP. Steps holds every step run, the last one failed.
+// IDP. Steps holds every step run, the last one failed; Journal is the mock
+// IDP's journal at that moment (what it was asked and why it refused).
 type LoginError struct {
-	Steps []Step
+	Steps   []Step
+	Journal []mockidp.Entry
 }
 
 // Error names the failed step and its error (an M error with its source
@@ -110,6 +112,10 @@ func Login(ctx context.Context, c *Connector, opt LoginOptions) (*Session, error
 		own = true
 	}
 	fail := func(err error) (*Session, error) {
+		var le *LoginError
+		if errors.As(err, &le) && m.idp != nil {
+			le.Journal = m.idp.Journal().Entries()
+		}
 		if own {
 			m.Close()
 		}

@@ -324,6 +324,13 @@ func TestLoginRefused(t *testing.T) {
 	_, err := Login(ctx, c, LoginOptions{Mocks: m})
 	var le *LoginError
 	if !errors.As(err, &le) || le.Steps[len(le.Steps)-1].Name != "FinishLogin" || !strings.Contains(err.Error(), "access_denied") {
-		t.Errorf("denied sign-in: %v", err)
+		t.Fatalf("denied sign-in: %v", err)
+	}
+	denied := false
+	for _, e := range le.Journal {
+		denied = denied || (e.Endpoint == "authorize" && strings.Contains(e.Error+e.Reason, "access_denied"))
+	}
+	if !denied {
+		t.Errorf("the LoginError's IDP journal does not show the denied authorize request: %+v", le.Journal)
 	}
 }

@@ -193,16 +193,11 @@ func (om *OAuthMock) Summary() string {
 // faults). No secret is written: tokens and codes appear only as
 // fingerprints.
 func (om *OAuthMock) WriteJournal(w io.Writer) error {
+	if err := WriteIDPJournal(w, om.Mocks.IDP().Journal().Entries()); err != nil {
+		return err
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	for _, e := range om.Mocks.IDP().Journal().Entries() {
-		if err := enc.Encode(struct {
-			Source string `json:"source"`
-			mockidp.Entry
-		}{"idp", e}); err != nil {
-			return err
-		}
-	}
 	for _, r := range om.Mocks.Router().Requests() {
 		if err := enc.Encode(struct {
 			Source string `json:"source"`
@@ -219,6 +214,22 @@ func (om *OAuthMock) WriteJournal(w io.Writer) error {
 			}{"cdr", r}); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// WriteIDPJournal writes mock IDP journal entries as WriteJournal does
+// (source "idp"); for a failed sign-in, host.LoginError.Journal.
+func WriteIDPJournal(w io.Writer, entries []mockidp.Entry) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, e := range entries {
+		if err := enc.Encode(struct {
+			Source string `json:"source"`
+			mockidp.Entry
+		}{"idp", e}); err != nil {
+			return err
 		}
 	}
 	return nil
