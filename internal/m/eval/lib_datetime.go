@@ -82,7 +82,9 @@ func init() {
 			case DateTime:
 				return Date{T: x.T.Truncate(24 * time.Hour)}, nil
 			case DateTimeZone:
-				return Date{T: dateOf(x.T)}, nil
+				// The local equivalent; pqx's local zone is UTC, as in
+				// DateTimeZone.From, so results do not depend on the machine.
+				return Date{T: dateOf(x.T.UTC())}, nil
 			case Number:
 				return Date{T: dateOf(fromOA(x.F))}, nil
 			case Text:
@@ -101,7 +103,9 @@ func init() {
 			case Date:
 				return DateTime{T: x.T}, nil
 			case DateTimeZone:
-				return DateTime{T: wallUTC(x.T)}, nil
+				return DateTime{T: x.T.UTC()}, nil // the local (UTC) equivalent
+			case Time:
+				return DateTime{T: oaEpoch.Add(x.D)}, nil // on OLE Automation day 0
 			case Number:
 				return DateTime{T: fromOA(x.F)}, nil
 			case Text:
@@ -157,9 +161,19 @@ func init() {
 				return x, nil
 			case DateTime:
 				return Time{D: x.T.Sub(x.T.Truncate(24 * time.Hour))}, nil
+			case DateTimeZone:
+				u := x.T.UTC() // the local (UTC) equivalent
+				return Time{D: u.Sub(u.Truncate(24 * time.Hour))}, nil
 			case Number:
-				frac := x.F - math.Floor(x.F)
-				return Time{D: time.Duration(math.Round(frac*86400*1e7)) * 100}, nil
+				// A fraction of a day; a whole day or more is no time.
+				if x.F < 0 || x.F >= 1 || math.IsNaN(x.F) {
+					return nil, typeErr(x, "time")
+				}
+				d := time.Duration(math.Round(x.F*86400*1e7)) * 100
+				if d >= 24*time.Hour {
+					d = 24*time.Hour - 100
+				}
+				return Time{D: d}, nil
 			case Text:
 				for _, layout := range []string{"15:04:05.9999999", "15:04", "3:04:05 PM", "3:04 PM"} {
 					if t, err := time.Parse(layout, strings.TrimSpace(x.S)); err == nil {

@@ -127,3 +127,23 @@ func TestListMaxMinCriteria(t *testing.T) {
 		}
 	}
 }
+
+// Conversions to date and time kinds as the reference lists them for
+// Date.From, DateTime.From and Time.From; pqx's local zone is UTC.
+func TestDateTimeFromKinds(t *testing.T) {
+	runCases(t, []evalCase{
+		{src: `DateTime.From(#time(7, 8, 9))`, want: `#datetime(1899, 12, 30, 7, 8, 9)`},
+		{src: `DateTime.From(#date(2001, 5, 6))`, want: `#datetime(2001, 5, 6, 0, 0, 0)`},
+		{src: `DateTime.From(#datetimezone(2024, 1, 2, 23, 0, 0, -5, 0))`, want: `#datetime(2024, 1, 3, 4, 0, 0)`},
+		{src: `DateTime.From(#datetimezone(2024, 1, 2, 1, 30, 0, 2, 0))`, want: `#datetime(2024, 1, 1, 23, 30, 0)`},
+		{src: `Date.From(#datetimezone(2024, 1, 2, 23, 0, 0, -5, 0))`, want: `#date(2024, 1, 3)`},
+		{src: `Date.From(#datetime(1899, 12, 30, 6, 45, 12))`, want: `#date(1899, 12, 30)`},
+		{src: `Time.From(#datetimezone(2024, 1, 2, 23, 15, 0, -5, 0))`, want: `#time(4, 15, 0)`},
+		{src: `Time.From(#datetime(2001, 5, 6, 7, 8, 9))`, want: `#time(7, 8, 9)`},
+		{src: `Time.From(0.25)`, want: `#time(6, 0, 0)`},
+		{src: `Time.From(1.25)`, reason: "Expression.Error", msg: "We cannot convert the value 1.25 to type Time."},
+		{src: `Time.From(-0.25)`, reason: "Expression.Error", msg: "We cannot convert the value -0.25 to type Time."},
+		{src: `Time.From(null)`, want: `null`},
+		{src: `DateTime.From([a = 1])`, reason: "Expression.Error", msg: "We cannot convert a value of type Record to type DateTime."},
+	})
+}
