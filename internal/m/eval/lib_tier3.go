@@ -11,12 +11,15 @@ import "math"
 //     (the reference: -1.2 → -2, 1.2 → 2);
 //   - List.PositionOf ignores its occurrence argument (Occurrence.Last,
 //     Occurrence.All);
-//   - List.Max and List.Min ignore comparisonCriteria and includeNulls.
+//   - List.Max and List.Min ignore comparisonCriteria and includeNulls;
+//   - List.Difference removes every occurrence of an item of list2, where
+//     the reference removes one per occurrence in list2 ({1, 1, 1} minus
+//     {1} is {1, 1}).
 //
 // The list functions are registered in lib_list.go, which is being
-// rewritten for streaming lists; listPositionOf and listExtreme are the
-// corrected implementations for that file to register (their tests call
-// them directly until then).
+// rewritten for streaming lists; listPositionOf, listExtreme and
+// listDifference are the corrected implementations for that file to
+// register (their tests call them directly until then).
 
 // RoundingMode values as Power Query numbers them. They decide only ties.
 const (
@@ -257,4 +260,61 @@ func listExtreme(th *Thread, a []Value, sign int) (Value, error) {
 		return a[1], nil
 	}
 	return best, nil
+}
+
+// listDifference implements List.Difference: each item of list2 removes
+// the first remaining equal item of list1, so duplicates in list1 survive
+// as often as list2 does not name them.
+func listDifference(th *Thread, a []Value) (Value, error) {
+	l1, l2 := a[0].(*List), a[1].(*List)
+	crit := a[2]
+	vals1, err := l1.Values(th)
+	if err != nil {
+		return nil, err
+	}
+	vals2, err := l2.Values(th)
+	if err != nil {
+		return nil, err
+	}
+	removed := make([]bool, len(vals1))
+	// Without criteria (or with the case-insensitive comparer) equal
+	// scalars share a bucket, so the usual case is linear; other criteria
+	// compare pairwise.
+	hashed := isNull(crit) || ignoreCase(crit)
+	buckets := map[string][]int{}
+	if hashed {
+		for i, v := range vals1 {
+			h := hashKey([]Value{v}, !isNull(crit))
+			buckets[h] = append(buckets[h], i)
+		}
+	}
+	for _, w := range vals2 {
+		candidates := buckets[hashKey([]Value{w}, !isNull(crit))]
+		if !hashed {
+			candidates = nil
+			for i := range vals1 {
+				candidates = append(candidates, i)
+			}
+		}
+		for _, i := range candidates {
+			if removed[i] {
+				continue
+			}
+			eq, err := equalBy(th, vals1[i], w, crit)
+			if err != nil {
+				return nil, err
+			}
+			if eq {
+				removed[i] = true
+				break
+			}
+		}
+	}
+	out := make([]Value, 0, len(vals1))
+	for i, v := range vals1 {
+		if !removed[i] {
+			out = append(out, v)
+		}
+	}
+	return NewList(out...), nil
 }

@@ -147,3 +147,23 @@ func TestDateTimeFromKinds(t *testing.T) {
 		{src: `DateTime.From([a = 1])`, reason: "Expression.Error", msg: "We cannot convert a value of type Record to type DateTime."},
 	})
 }
+
+func TestListDifferenceDuplicates(t *testing.T) {
+	const sig = "list1 as list, list2 as list, optional equationCriteria as any"
+	for _, c := range []struct{ args, want string }{
+		{args: `{{1..8}, {2..3, 6}}`, want: `{1, 4, 5, 7, 8}`},
+		{args: `{{2}, {1, 2, 3}}`, want: `{}`},
+		{args: `{{4, 4, 4}, {4}}`, want: `{4, 4}`},
+		{args: `{{4, 5, 4, 4}, {4, 4}}`, want: `{5, 4}`},
+		{args: `{{"a", "A", "b"}, {"a"}}`, want: `{"A", "b"}`},
+		{args: `{{"a", "A", "b"}, {"A", "a"}, Comparer.OrdinalIgnoreCase}`, want: `{"b"}`},
+		{args: `{{1, 2.0, null, null}, {2, null}}`, want: `{1, null}`},
+		{args: `{{[k = 1], [k = 2]}, {[k = 2]}}`, want: `{[k = 1]}`},
+		{args: `{{10, 21, 32}, {1}, (x) => Number.Mod(x, 10)}`, want: `{10, 32}`},
+	} {
+		got, err := callLib(t, "List.Difference", sig, listDifference, c.args)
+		if err != nil || got != c.want {
+			t.Errorf("List.Difference%s: got %s, %v; want %s", c.args, got, err, c.want)
+		}
+	}
+}
