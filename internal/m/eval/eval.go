@@ -525,21 +525,7 @@ func (th *Thread) evalFieldAccess(x *ast.FieldAccess, sc *scope) (Value, error) 
 			}
 			return nil, NewErrorDetail("Expression.Error", "The column '"+name+"' of the table wasn't found.", Str(name))
 		}
-		if t.src != nil {
-			next := t.rowCursor()
-			return newStreamList(th, func(th *Thread) (*Lazy, bool, error) {
-				r, ok, err := next(th)
-				if !ok {
-					return nil, false, err
-				}
-				return r[j], true, nil
-			}), nil
-		}
-		items := make([]*Lazy, t.RowCount())
-		for i := range items {
-			items[i] = t.Cell(i, j)
-		}
-		return NewLazyList(items), nil
+		return t.rowsToList(th, func(r []*Lazy) *Lazy { return r[j] }), nil
 	case Null:
 		if x.IsOptional() {
 			return NullValue, nil

@@ -66,18 +66,11 @@ func init() {
 		builtin("Table.ToRecords", "table as table", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
 			names := t.Columns()
-			return t.rowsToList(th, func(r []*Lazy) Value { return NewLazyRecord(names, r) }), nil
+			return t.rowsToList(th, func(r []*Lazy) *Lazy { return Eager(NewLazyRecord(names, r)) }), nil
 		}),
 		builtin("Table.ToRows", "table as table", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
-			if t.src != nil {
-				return t.rowsToList(th, func(r []*Lazy) Value { return NewLazyList(append([]*Lazy(nil), r...)) }), nil
-			}
-			items := make([]*Lazy, t.RowCount())
-			for i := range items {
-				items[i] = Eager(NewLazyList(append([]*Lazy(nil), t.rows[i]...)))
-			}
-			return NewLazyList(items), nil
+			return t.rowsToList(th, func(r []*Lazy) *Lazy { return Eager(NewLazyList(append([]*Lazy(nil), r...))) }), nil
 		}),
 		builtin("Table.ToColumns", "table as table", func(th *Thread, a []Value) (Value, error) {
 			t := a[0].(*Table)
@@ -351,22 +344,7 @@ func init() {
 		builtin("Table.TransformRows", "table as table, transform as function", func(th *Thread, a []Value) (Value, error) {
 			t, f := a[0].(*Table), a[1].(*Function)
 			names := t.Columns()
-			if t.src != nil {
-				next := t.rowCursor()
-				return newStreamList(th, func(th *Thread) (*Lazy, bool, error) {
-					r, ok, err := next(th)
-					if !ok {
-						return nil, false, err
-					}
-					return &Lazy{v: NewLazyRecord(names, r), mapFn: f}, true, nil
-				}), nil
-			}
-			items := make([]*Lazy, t.RowCount())
-			for i := range items {
-				rec := NewLazyRecord(names, t.rows[i])
-				items[i] = &Lazy{v: rec, mapFn: f}
-			}
-			return NewLazyList(items), nil
+			return t.rowsToList(th, func(r []*Lazy) *Lazy { return &Lazy{v: NewLazyRecord(names, r), mapFn: f} }), nil
 		}),
 		builtin("Table.SelectRows", "table as table, condition as function", func(th *Thread, a []Value) (Value, error) {
 			t, f := a[0].(*Table), a[1].(*Function)

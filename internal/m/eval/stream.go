@@ -173,10 +173,14 @@ func (l *List) item(th *Thread, i int) (*Lazy, bool, error) {
 }
 
 // cursor returns a function yielding l's items in order.
-func (l *List) cursor() func(th *Thread) (*Lazy, bool, error) {
+func (l *List) cursor() func(th *Thread) (*Lazy, bool, error) { return cursorOf(l.item) }
+
+// cursorOf turns random access (item i, false past the end) into a
+// function yielding the items in order.
+func cursorOf[T any](at func(th *Thread, i int) (T, bool, error)) func(th *Thread) (T, bool, error) {
 	i := 0
-	return func(th *Thread) (*Lazy, bool, error) {
-		x, ok, err := l.item(th, i)
+	return func(th *Thread) (T, bool, error) {
+		x, ok, err := at(th, i)
 		if ok {
 			i++
 		}
@@ -326,16 +330,7 @@ func (t *Table) rowAt(th *Thread, i int) ([]*Lazy, bool, error) {
 }
 
 // rowCursor returns a function yielding t's rows in order.
-func (t *Table) rowCursor() func(th *Thread) ([]*Lazy, bool, error) {
-	i := 0
-	return func(th *Thread) ([]*Lazy, bool, error) {
-		r, ok, err := t.rowAt(th, i)
-		if ok {
-			i++
-		}
-		return r, ok, err
-	}
-}
+func (t *Table) rowCursor() func(th *Thread) ([]*Lazy, bool, error) { return cursorOf(t.rowAt) }
 
 // full returns t with every row produced (t itself when it is not
 // streamed), or the error that stopped the enumeration.
@@ -476,7 +471,7 @@ func (t *Table) relabel(fields []TypeField) *Table {
 }
 
 // rowsToList returns the list of mk(row) for each row, streamed when t is.
-func (t *Table) rowsToList(th *Thread, mk func(r []*Lazy) Value) *List {
+func (t *Table) rowsToList(th *Thread, mk func(r []*Lazy) *Lazy) *List {
 	if t.src != nil {
 		next := t.rowCursor()
 		return newStreamList(th, func(th *Thread) (*Lazy, bool, error) {
@@ -484,12 +479,12 @@ func (t *Table) rowsToList(th *Thread, mk func(r []*Lazy) Value) *List {
 			if !ok {
 				return nil, false, err
 			}
-			return Eager(mk(r)), true, nil
+			return mk(r), true, nil
 		})
 	}
 	items := make([]*Lazy, len(t.rows))
 	for i, r := range t.rows {
-		items[i] = Eager(mk(r))
+		items[i] = mk(r)
 	}
 	return NewLazyList(items)
 }

@@ -194,7 +194,9 @@ func FuzzStreamEquivalence(f *testing.F) {
 		func(x string, n int) string { return fmt.Sprintf("List.FirstN(%s, %d)", x, n) },
 		func(x string, n int) string { return fmt.Sprintf("List.Skip(%s, %d)", x, n) },
 		func(x string, n int) string { return fmt.Sprintf("List.Transform(%s, each _ * 2 + %d)", x, n) },
-		func(x string, n int) string { return fmt.Sprintf("List.Select(%s, each Number.Mod(_, %d) <> 0)", x, n%4+2) },
+		func(x string, n int) string {
+			return fmt.Sprintf("List.Select(%s, each Number.Mod(_, %d) <> 0)", x, n%4+2)
+		},
 		func(x string, n int) string { return fmt.Sprintf("List.Combine({%s, {%d}})", x, n) },
 		func(x string, n int) string { return fmt.Sprintf("(%s & {%d})", x, n) },
 		func(x string, n int) string { return fmt.Sprintf("List.Range(%s, %d)", x, n%5) },
@@ -203,12 +205,16 @@ func FuzzStreamEquivalence(f *testing.F) {
 	tableOps := []func(x string, n int) string{
 		func(x string, n int) string { return fmt.Sprintf("Table.FirstN(%s, %d)", x, n) },
 		func(x string, n int) string { return fmt.Sprintf("Table.Skip(%s, %d)", x, n) },
-		func(x string, n int) string { return fmt.Sprintf("Table.SelectRows(%s, each Number.Mod([A], %d) <> 0)", x, n%3+2) },
+		func(x string, n int) string {
+			return fmt.Sprintf("Table.SelectRows(%s, each Number.Mod([A], %d) <> 0)", x, n%3+2)
+		},
 		func(x string, n int) string {
 			return fmt.Sprintf(`Table.TransformColumns(%s, {"A", each _ + %d, type number})`, x, n)
 		},
 		func(x string, n int) string { return fmt.Sprintf(`Table.AddColumn(%s, "C%d", each [A] * 3)`, x, n) },
-		func(x string, n int) string { return fmt.Sprintf(`Table.RemoveColumns(%s, {"B"}, MissingField.Ignore)`, x) },
+		func(x string, n int) string {
+			return fmt.Sprintf(`Table.RemoveColumns(%s, {"B"}, MissingField.Ignore)`, x)
+		},
 		func(x string, n int) string { return fmt.Sprintf(`Table.Range(%s, %d, %d)`, x, n%4, n%7) },
 		func(x string, n int) string { return fmt.Sprintf(`(%s & #table({"A"}, {{%d}}))`, x, n) },
 		func(x string, n int) string { return fmt.Sprintf(`Table.FromRecords(Table.ToRecords(%s))`, x) },
