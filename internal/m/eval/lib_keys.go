@@ -72,3 +72,18 @@ func typeReplaceTableKeys(th *Thread, a []Value) (Value, error) {
 	t.Keys, t.meta = keys, nil
 	return &t, nil
 }
+
+// tableReplaceKeys implements Table.ReplaceKeys, with the checks of
+// Type.ReplaceTableKeys.
+func tableReplaceKeys(th *Thread, a []Value) (Value, error) {
+	t := a[0].(*Table)
+	keys, err := keysArg(th, a[1].(*List), t.Type())
+	if err != nil {
+		return nil, err
+	}
+	typ := *t.typ
+	typ.Keys = keys
+	c := *t
+	c.typ = &typ
+	return &c, nil
+}

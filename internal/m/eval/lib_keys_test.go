@@ -24,6 +24,11 @@ func TestTableKeys(t *testing.T) {
 		{src: `let t = Table.AddKey(Table.FromRecords({[Id = 1, Name = "Hello There"], [Id = 2, Name = "Good Bye"]}), {"Id"}, true),
 			r = Table.ReplaceKeys(t, {[Columns = {"Id"}, Primary = false]}) in {r = Table.FromRecords({[Id = 1, Name = "Hello There"], [Id = 2, Name = "Good Bye"]}), Table.Keys(r)}`,
 			want: `{true, {[Columns = {"Id"}, Primary = false]}}`},
+		{src: `Table.ReplaceKeys(#table({"A", "B"}, {{1, 2}}), {[Columns = {"A"}, Primary = true], [Columns = {"B"}, Primary = true]})`,
+			reason: "Expression.Error", msg: "only one primary key"},
+		{src: `Table.ReplaceKeys(#table({"A"}, {{1}}), {[Columns = {"Z"}, Primary = false]})`, reason: "Expression.Error", msg: "The column 'Z' of the table wasn't found."},
+		{src: `Table.ReplaceKeys(#table({"A"}, {{1}}), {1})`, reason: "Expression.Error", msg: "We cannot convert the value 1 to type Record."},
+		{src: `Table.Keys(Table.ReplaceKeys(Table.AddKey(#table({"A"}, {{1}}), {"A"}, true), {}))`, want: `{}`},
 		{src: `Table.AddKey(#table({"A"}, {{1}}), {"A"}, true)`, want: `#table(Type.AddTableKey(type table [A = any], {"A"}, true), {{1}})`},
 		{src: `Table.Keys(#table({"A"}, {{1}}))`, want: `{}`},
 		// Keys live in the table type, so Value.Type carries them.

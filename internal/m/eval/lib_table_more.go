@@ -258,46 +258,7 @@ func init() {
 			}
 			return t.derive(t.typ.Fields, rows), nil
 		}),
-		builtin("Table.ReplaceKeys", "table as table, keys as list", func(th *Thread, a []Value) (Value, error) {
-			t := a[0].(*Table)
-			recs, err := a[1].(*List).Values(th)
-			if err != nil {
-				return nil, err
-			}
-			typ := *t.typ
-			typ.Keys = nil
-			for _, kv := range recs {
-				k, ok := kv.(*Record)
-				if !ok {
-					return nil, typeErr(kv, "record")
-				}
-				cv, err := k.Field(th, "Columns")
-				if err != nil {
-					return nil, err
-				}
-				cols, err := fieldNameArg(th, cv)
-				if err != nil {
-					return nil, err
-				}
-				for _, c := range cols {
-					if _, err := t.mustColumn(c); err != nil {
-						return nil, err
-					}
-				}
-				pv, err := k.Field(th, "Primary")
-				if err != nil {
-					return nil, err
-				}
-				p, ok := pv.(Logical)
-				if !ok {
-					return nil, typeErr(pv, "logical")
-				}
-				typ.Keys = append(typ.Keys, TableKey{Columns: cols, Primary: p.B})
-			}
-			c := *t
-			c.typ = &typ
-			return &c, nil
-		}),
+		builtin("Table.ReplaceKeys", "table as table, keys as list", tableReplaceKeys),
 		builtin("Table.AddJoinColumn", "table1 as table, key1 as any, table2 as function, key2 as any, newColumnName as text", func(th *Thread, a []Value) (Value, error) {
 			left := a[0].(*Table)
 			lcols, err := left.columnList(th, a[1])
