@@ -94,7 +94,7 @@ var libraryModules = map[string]bool{
 	"Geography": true, "Geometry": true, "GoogleAnalytics": true, "Hdfs": true, "HdInsight": true, "Html": true,
 	"Identity": true, "Int16": true, "Int32": true, "Int64": true, "Int8": true, "ItemExpression": true,
 	"Json": true, "Lines": true, "List": true, "Logical": true, "MySQL": true, "Number": true, "OData": true,
-	"Odbc": true, "OleDb": true, "Oracle": true, "Percentage": true, "PostgreSQL": true, "Record": true,
+	"Odbc": true, "OleDb": true, "Oracle": true, "Percentage": true, "PostgreSQL": true, "Precision": true, "Record": true,
 	"Replacer": true, "RowExpression": true, "Salesforce": true, "SapBusinessWarehouse": true, "SapHana": true,
 	"SharePoint": true, "Single": true, "Splitter": true, "Sql": true, "Sybase": true, "Table": true,
 	"Teradata": true, "Text": true, "Time": true, "Type": true, "Uri": true, "Value": true, "Variable": true,

@@ -37,6 +37,11 @@ func init() {
 	} {
 		registerValue(name, Num(float64(v)))
 	}
+	// Arithmetic is IEEE double (tier 4 defers decimal precision), so of
+	// the Precision values only Precision.Double exists: code asking for
+	// Precision.Decimal gets the "not supported" error for that name
+	// instead of silently different digits.
+	registerValue("Precision.Double", Num(0))
 	register(
 		builtin("Number.Round", "number as nullable number, optional digits as nullable number, optional roundingMode as nullable number", numberRound),
 		builtin("Number.RoundAwayFromZero", "number as nullable number, optional digits as nullable number", func(th *Thread, a []Value) (Value, error) {

@@ -33,6 +33,8 @@ func TestNumberRoundModes(t *testing.T) {
 		{src: `Number.RoundAwayFromZero(-1.234, 2)`, want: `-1.24`},
 		{src: `Number.RoundAwayFromZero(3)`, want: `3`},
 		{src: `Number.RoundAwayFromZero(null)`, want: `null`},
+		{src: `List.Sum({1, 2}, Precision.Double)`, want: `3`},
+		{src: `List.Sum({1, 2}, Precision.Decimal)`, reason: "Expression.Error", msg: "Precision.Decimal is not supported by the pqx evaluator"},
 		{src: `{Number.RoundUp(1.2345, 3), Number.RoundDown(-1.5), Number.RoundTowardZero(-1.7), Number.RoundUp(1e300, 2)}`, want: `{1.235, -2, -1, 1E+300}`},
 	})
 }
