@@ -110,9 +110,7 @@ func init() {
 		builtin("List.RemoveItems", "list1 as list, list2 as list", func(th *Thread, a []Value) (Value, error) {
 			return removeItems(th, a[0].(*List), a[1].(*List), NullValue)
 		}),
-		builtin("List.Difference", "list1 as list, list2 as list, optional equationCriteria as any", func(th *Thread, a []Value) (Value, error) {
-			return removeItems(th, a[0].(*List), a[1].(*List), a[2])
-		}),
+		builtin("List.Difference", "list1 as list, list2 as list, optional equationCriteria as any", listDifference),
 		builtin("List.RemoveNulls", "list as list", func(th *Thread, a []Value) (Value, error) {
 			vals, err := a[0].(*List).Values(th)
 			if err != nil {
@@ -156,10 +154,7 @@ func init() {
 			}
 			return True, nil
 		}),
-		builtin("List.PositionOf", "list as list, value as any, optional occurrence as nullable number, optional equationCriteria as any", func(th *Thread, a []Value) (Value, error) {
-			i, err := positionOf(th, a[0].(*List), a[1], a[3])
-			return Num(float64(i)), err
-		}),
+		builtin("List.PositionOf", "list as list, value as any, optional occurrence as nullable number, optional equationCriteria as any", listPositionOf),
 		builtin("List.Combine", "lists as list", func(th *Thread, a []Value) (Value, error) {
 			if a[0].(*List).src != nil {
 				return combineLists(th, a[0].(*List)), nil
@@ -395,10 +390,10 @@ func init() {
 			return sum(th, a[0].(*List))
 		}),
 		builtin("List.Max", "list as list, optional default as any, optional comparisonCriteria as any, optional includeNulls as nullable logical", func(th *Thread, a []Value) (Value, error) {
-			return extreme(th, a[0].(*List), a[1], 1)
+			return listExtreme(th, a, 1)
 		}),
 		builtin("List.Min", "list as list, optional default as any, optional comparisonCriteria as any, optional includeNulls as nullable logical", func(th *Thread, a []Value) (Value, error) {
-			return extreme(th, a[0].(*List), a[1], -1)
+			return listExtreme(th, a, -1)
 		}),
 		builtin("List.Average", "list as list, optional precision as nullable number", func(th *Thread, a []Value) (Value, error) {
 			vals, err := nonNull(th, a[0].(*List))
@@ -756,27 +751,6 @@ func fold(th *Thread, l *List, f func(acc, v Value) (Value, error)) (Value, erro
 		return NullValue, nil
 	}
 	return acc, nil
-}
-
-func extreme(th *Thread, l *List, def Value, sign int) (Value, error) {
-	vals, err := nonNull(th, l)
-	if err != nil {
-		return nil, err
-	}
-	if len(vals) == 0 {
-		return def, nil
-	}
-	best := vals[0]
-	for _, v := range vals[1:] {
-		c, err := Compare(th, v, best)
-		if err != nil {
-			return nil, err
-		}
-		if c*sign > 0 {
-			best = v
-		}
-	}
-	return best, nil
 }
 
 // listGenerate streams: the next function runs only when the item after

@@ -505,6 +505,18 @@ func init() {
 			if t.RowCount() == 0 {
 				return t, nil
 			}
+			// Only text and numbers become headers unless PromoteAllScalars
+			// is set; a cell that is not promoted keeps the column's name.
+			allScalars := false
+			if opts, ok := a[1].(*Record); ok {
+				v, found, err := opts.Get(th, "PromoteAllScalars")
+				if err != nil {
+					return nil, err
+				}
+				if b, ok := v.(Logical); found && ok {
+					allScalars = b.B
+				}
+			}
 			fields := make([]TypeField, len(t.typ.Fields))
 			seen := map[string]int{}
 			for j := range fields {
@@ -519,7 +531,12 @@ func init() {
 					if x.S != "" {
 						name = x.S
 					}
+				case Number:
+					name = FormatNumber(x.F)
 				default:
+					if !allScalars {
+						break
+					}
 					if s, err := textOf(th, v); err == nil {
 						name = s
 					}
@@ -1342,12 +1359,22 @@ func tableTransformColumns(th *Thread, a []Value) (Value, error) {
 	fields := t.fieldsCopy()
 	fns := make([]*Function, len(fields))
 	done := make([]bool, len(fields))
+	var added []TypeField // MissingField.UseNull: missing columns come as nulls
 	for _, p := range pairs {
 		name := p[0].(Text).S
 		j := t.ColumnIndex(name)
 		if j < 0 {
-			if missingMode(a[3]) == missingError {
+			switch missingMode(a[3]) {
+			case missingError:
 				return nil, columnNotFound(name)
+			case missingUseNull:
+				ty := Prim(BaseAny)
+				if len(p) > 2 {
+					if pt, ok := p[2].(*Type); ok {
+						ty = pt
+					}
+				}
+				added = append(added, TypeField{Name: name, Type: ty})
 			}
 			continue
 		}
@@ -1371,7 +1398,18 @@ func tableTransformColumns(th *Thread, a []Value) (Value, error) {
 			}
 		}
 	}
-	return t.mapColumns(fields, fns), nil
+	out := t.mapColumns(fields, fns)
+	if len(added) == 0 {
+		return out, nil
+	}
+	null := Eager(NullValue)
+	return out.mapRows(th, append(fields, added...), func(_ *Thread, _ int, r []*Lazy) ([]*Lazy, error) {
+		row := append(make([]*Lazy, 0, len(r)+len(added)), r...)
+		for range added {
+			row = append(row, null)
+		}
+		return row, nil
+	})
 }
 
 // mapCells returns a table whose cells are f(column, cell).

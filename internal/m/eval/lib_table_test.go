@@ -254,3 +254,27 @@ func TestLibTableFromRecordsDocumented(t *testing.T) {
 		{src: `Table.FromRecords({[A = 1]}, {"A"}, MissingField.Ignore)`, reason: "Expression.Error", msg: "missingField"},
 	})
 }
+
+// TestTableDocumentedOptions covers options of the function reference that
+// the first cut ignored.
+func TestTableDocumentedOptions(t *testing.T) {
+	runCases(t, []evalCase{
+		// MissingField.UseNull adds the missing column, filled with nulls.
+		{src: `Table.TransformColumns(Table.FromRecords({[A = "1", B = 2], [A = "5", B = 10]}), {"X", Number.FromText}, null, MissingField.UseNull)`,
+			want: `#table(type table [A = any, B = any, X = any], {{"1", 2, null}, {"5", 10, null}})`},
+		{src: `Table.TransformColumns(Table.FromRecords({[A = "1"]}), {{"A", Number.FromText}, {"Y", each 1, type number}}, null, MissingField.UseNull)`,
+			want: `#table(type table [A = any, Y = number], {{1, null}})`},
+		{src: `Table.TransformColumns(Table.FromRecords({[A = "1"]}), {"X", Number.FromText}, null, MissingField.Ignore)`,
+			want: `#table(type table [A = any], {{"1"}})`},
+		// Only text and numbers become headers unless PromoteAllScalars.
+		{src: `Table.ColumnNames(Table.PromoteHeaders(#table(3, {{"a", 1, #date(2020, 1, 2)}, {1, 2, 3}})))`,
+			want: `{"a", "1", "Column3"}`},
+		{src: `Table.ColumnNames(Table.PromoteHeaders(#table(3, {{"a", 1, #date(2020, 1, 2)}, {1, 2, 3}}), [PromoteAllScalars = true]))`,
+			want: `{"a", "1", "1/2/2020"}`},
+		// List functions with the options of the reference.
+		{src: `List.Difference({1, 1, 1}, {1})`, want: `{1, 1}`},
+		{src: `List.PositionOf({1, 2, 1}, 1, Occurrence.Last)`, want: `2`},
+		{src: `List.PositionOf({1, 2, 1}, 1, Occurrence.All)`, want: `{0, 2}`},
+		{src: `List.Max({"aa", "b"}, null, each Text.Length(_))`, want: `"aa"`},
+	})
+}
