@@ -74,9 +74,10 @@ func Serialize(th *Thread, v Value) string {
 }
 
 type serializer struct {
-	th   *Thread
-	b    *strings.Builder
-	meta bool // write metadata (SerializeWith)
+	th     *Thread
+	b      *strings.Builder
+	meta   bool // write metadata (SerializeWith)
+	noKeys bool // leave table keys out (SerializeWith)
 }
 
 func (s *serializer) lazy(l *Lazy, depth int) {

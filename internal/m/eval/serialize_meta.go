@@ -27,6 +27,8 @@ type SerializeOptions struct {
 	// Metadata writes each non-empty metadata record, on values and on
 	// types, as `(value) meta [...]`.
 	Metadata bool
+	// NoKeys leaves table keys out, as a .pqout written without them reads.
+	NoKeys bool
 }
 
 // SerializeWith renders v like Serialize, with the extras opt asks for.
@@ -34,7 +36,7 @@ type SerializeOptions struct {
 // and, with opt.Metadata, the same metadata at every level.
 func SerializeWith(th *Thread, v Value, opt SerializeOptions) string {
 	var b strings.Builder
-	s := serializer{th: th, b: &b, meta: opt.Metadata}
+	s := serializer{th: th, b: &b, meta: opt.Metadata, noKeys: opt.NoKeys}
 	s.value(v, 0)
 	return b.String()
 }
@@ -97,7 +99,7 @@ func (s *serializer) typeExpr(t *Type, depth int) bool {
 		s.value(t.meta, depth+1)
 		return true
 	}
-	if len(t.Keys) == 0 {
+	if len(t.Keys) == 0 || s.noKeys {
 		return false
 	}
 	for range t.Keys {
@@ -123,5 +125,5 @@ func (s *serializer) typeExpr(t *Type, depth int) bool {
 // needsTypeExpr reports whether t can only be written in type position as
 // a parenthesised expression.
 func (s *serializer) needsTypeExpr(t *Type) bool {
-	return len(t.Keys) > 0 || s.meta && t.meta != nil
+	return len(t.Keys) > 0 && !s.noKeys || s.meta && t.meta != nil
 }
