@@ -77,3 +77,28 @@ func TestLazyPages(t *testing.T) {
 		t.Errorf("all rows took %d requests, want 101", n)
 	}
 }
+
+// BenchmarkBulkPreview reads the first 100 rows of the 10,007-row BULK
+// query, as a preview does: one page of the default size is requested, not
+// eleven.
+func BenchmarkBulkPreview(b *testing.B) {
+	e := newEnv(b, mockcdr.Config{Profile: "ehrbase"}, "ehrbase", "")
+	expr := `Table.FirstN(K.Query(` + mtext(mockcdr.FixtureAQL("BULK")) + `), 100)`
+	requests := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		e.cdr.ClearLog()
+		v, th, err := e.run(b, expr)
+		if err == nil {
+			err = th.DeepForce(v)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		requests = len(e.queries(0))
+	}
+	if requests != 1 {
+		b.Fatalf("%d requests for the first 100 rows, want 1", requests)
+	}
+	b.ReportMetric(float64(requests), "requests/op")
+}
