@@ -36,7 +36,15 @@
 // variables, record fields, section members and list items are Lazy
 // entries computed at most once; an error is memoised like a value, and
 // re-entering an entry under evaluation is the "cyclic reference" error.
-// Function arguments are evaluated before the call. M errors are *Error
+// Function arguments are evaluated before the call.
+//
+// Lists and tables are enumerated on demand where Power Query enumerates
+// them: List.Generate runs its next function only when the following item
+// is read, and List.Transform, List.Combine, List.FirstN, Table.FromRows,
+// row-wise Table shaping, Table.FirstN and item access pass that on, so a
+// paging helper requests a page only when rows of it are read (stream.go).
+// Other library functions receive their list and table arguments fully
+// enumerated; an enumeration error surfaces where the item is read. M errors are *Error
 // values carrying the error record that try exposes; exceeding a bound of
 // Limits (call depth, steps, list size) or cancelling Thread.Ctx raises a
 // fatal *Error that try does not catch. A Thread and the values it
