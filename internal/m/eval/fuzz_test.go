@@ -21,6 +21,10 @@ func FuzzEval(f *testing.F) {
 		`Type.AddTableKey(type table [A = number], {"A"}, true) meta [Documentation.Name = "d"]`,
 		`{1 meta [a = 2 meta [b = 3]], type [T = (Type.AddTableKey(type table [X = text], {"X"}, false))]}`,
 		`Table.Join(#table({"K"}, {{1}, {null}}), "K", #table({"J"}, {{null}}), "J", JoinKind.RightSemi)`,
+		`List.FirstN(List.Generate(() => 0, each true, each _ + 1), 3)`,
+		`Table.FirstN(Table.FromRows(List.Transform(List.Generate(() => 0, each _ < 9, each _ + 1), each {_})), 2)`,
+		`let l = List.Generate(() => 0, each _ < List.Count(@l), each _ + 1) in l{0}`,
+		`List.Combine(List.Generate(() => {1}, each List.Count(_) < 4, each _ & _)){5}`,
 	} {
 		f.Add(s)
 	}
