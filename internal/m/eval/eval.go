@@ -612,35 +612,17 @@ func (th *Thread) evalItemAccess(x *ast.ItemAccess, sc *scope) (Value, error) {
 		if !ok {
 			return nil, typeErr(iv, "number")
 		}
-		if n.F < 0 || n.F != math.Trunc(n.F) {
-			return nil, NewErrorDetail("Expression.Error", "The index must be a non-negative integer.", iv)
-		}
-		it, ok, err := t.item(th, int(math.Min(n.F, math.MaxInt32)))
-		if err != nil {
-			return nil, err
-		}
+		it, ok, err := itemAt(th, t.item, n, x.IsOptional())
 		if !ok {
-			if x.IsOptional() {
-				return NullValue, nil
-			}
-			return nil, indexErr(int(n.F))
+			return NullValue, err
 		}
 		return th.force(it)
 	case *Table:
 		switch k := iv.(type) {
 		case Number:
-			if k.F < 0 || k.F != math.Trunc(k.F) {
-				return nil, NewErrorDetail("Expression.Error", "The index must be a non-negative integer.", iv)
-			}
-			r, ok, err := t.rowAt(th, int(math.Min(k.F, math.MaxInt32)))
-			if err != nil {
-				return nil, err
-			}
+			r, ok, err := itemAt(th, t.rowAt, k, x.IsOptional())
 			if !ok {
-				if x.IsOptional() {
-					return NullValue, nil
-				}
-				return nil, indexErr(int(k.F))
+				return NullValue, err
 			}
 			return NewLazyRecord(t.Columns(), r), nil
 		case *Record:
@@ -649,6 +631,21 @@ func (th *Thread) evalItemAccess(x *ast.ItemAccess, sc *scope) (Value, error) {
 		return nil, typeErr(iv, "number")
 	}
 	return nil, NewErrorDetail("Expression.Error", "We cannot apply an index to the type "+titleCase(v.Kind().String())+".", v)
+}
+
+// itemAt reads item n through at for x{n}: false with a nil error when the
+// item is missing and the access optional (x{n}?). Only the items up to n
+// are read.
+func itemAt[T any](th *Thread, at func(*Thread, int) (T, bool, error), n Number, optional bool) (T, bool, error) {
+	var zero T
+	if n.F < 0 || n.F != math.Trunc(n.F) {
+		return zero, false, NewErrorDetail("Expression.Error", "The index must be a non-negative integer.", n)
+	}
+	it, ok, err := at(th, int(math.Min(n.F, math.MaxInt32)))
+	if err != nil || ok || optional {
+		return it, ok, err
+	}
+	return zero, false, indexErr(int(n.F))
 }
 
 // tableLookup finds the single row matching every field of key.
