@@ -255,14 +255,22 @@ func combineTables(th *Thread, ts []*Table) *Table {
 			}
 		}
 	}
+	// idx[k][j] is where column j of table k lands.
+	idx := make([][]int, len(ts))
+	for k, t := range ts {
+		idx[k] = make([]int, len(t.typ.Fields))
+		for j, f := range t.typ.Fields {
+			idx[k][j] = pos[f.Name]
+		}
+	}
 	null := Eager(NullValue)
-	widen := func(t *Table, row []*Lazy) []*Lazy {
+	widen := func(k int, row []*Lazy) []*Lazy {
 		out := make([]*Lazy, len(cols))
 		for j := range out {
 			out[j] = null
 		}
 		for j, c := range row {
-			out[pos[t.typ.Fields[j].Name]] = c
+			out[idx[k][j]] = c
 		}
 		return out
 	}
@@ -279,7 +287,7 @@ func combineTables(th *Thread, ts []*Table) *Table {
 					return nil, false, err
 				}
 				if ok {
-					return widen(ts[k], r), true, nil
+					return widen(k, r), true, nil
 				}
 				next, k = nil, k+1
 			}
@@ -287,9 +295,9 @@ func combineTables(th *Thread, ts []*Table) *Table {
 		})
 	}
 	var rows [][]*Lazy
-	for _, t := range ts {
+	for k, t := range ts {
 		for _, row := range t.rows {
-			rows = append(rows, widen(t, row))
+			rows = append(rows, widen(k, row))
 		}
 	}
 	return NewLazyTable(TableType(cols...), rows)
