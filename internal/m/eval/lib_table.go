@@ -2305,8 +2305,7 @@ func (t *Table) expandAt(col int, names []string, parts func(th *Thread, i int, 
 		next, i := t.rowCursor(), 0
 		var r []*Lazy
 		var pending [][]*Lazy
-		out := t.derive(fields, nil)
-		out.rows, out.src = nil, newSeq(t.src.th, func(th *Thread) ([]*Lazy, bool, error) {
+		return expandedTable{Table: t.streamOf(fields, func(th *Thread) ([]*Lazy, bool, error) {
 			for len(pending) == 0 {
 				var ok bool
 				var err error
@@ -2321,8 +2320,7 @@ func (t *Table) expandAt(col int, names []string, parts func(th *Thread, i int, 
 			p := pending[0]
 			pending = pending[1:]
 			return splice(r, p), true, nil
-		})
-		return expandedTable{Table: out}
+		})}
 	}
 	rows := make([][]*Lazy, 0, len(t.rows))
 	for i, r := range t.rows {

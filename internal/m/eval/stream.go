@@ -100,15 +100,14 @@ var streamingBuiltins = map[string]bool{
 	"Table.RenameColumns": true, "Table.TransformColumnNames": true, "Table.PrefixColumns": true,
 	"Table.TransformColumns": true, "Table.TransformColumnTypes": true, "Table.TransformRows": true,
 	"Table.ExpandRecordColumn": true, "Table.ExpandTableColumn": true, "Table.ExpandListColumn": true,
-	"Table.SelectRows": true,
-	"Table.FirstN":     true, "Table.First": true, "Table.FirstValue": true, "Table.Skip": true,
+	"Table.SelectRows": true, "Table.FirstN": true, "Table.First": true, "Table.FirstValue": true, "Table.Skip": true,
 	"Table.Range": true, "Table.IsEmpty": true, "Table.ToRecords": true, "Table.ToRows": true,
 	"Table.ColumnNames": true, "Table.ColumnCount": true, "Table.HasColumns": true,
 	"Table.Schema": true, "Table.StopFolding": true,
 	// Values passed through without reading their items.
 	"Value.Type": true, "Value.Metadata": true, "Value.RemoveMetadata": true,
-	"Value.ReplaceMetadata": true, "Value.ReplaceType": true, "Value.Is": true, "Value.As": true, "Record.AddField": true,
-	"Diagnostics.Trace": true,
+	"Value.ReplaceMetadata": true, "Value.ReplaceType": true, "Value.Is": true, "Value.As": true,
+	"Record.AddField": true, "Diagnostics.Trace": true,
 }
 
 // materializeArgs returns args with every streamed list or table replaced by
@@ -245,14 +244,9 @@ func skipList(l *List, n int) *List {
 		}
 		return NewLazyList(l.items[n:])
 	}
-	i := n
-	return newStreamList(l.src.th, func(th *Thread) (*Lazy, bool, error) {
-		x, ok, err := l.item(th, i)
-		if ok {
-			i++
-		}
-		return x, ok, err
-	})
+	return newStreamList(l.src.th, cursorOf(func(th *Thread, i int) (*Lazy, bool, error) {
+		return l.item(th, n+i)
+	}))
 }
 
 // combineLists streams the items of the lists that outer yields, one list
@@ -286,7 +280,7 @@ func combineLists(th *Thread, outer *List) *List {
 	})
 }
 
-// filterList keeps the items for which keep holds, as a stream.
+// filterStream keeps the items of a streamed list for which keep holds.
 func filterStream(l *List, keep func(th *Thread, v Value) (bool, error)) *List {
 	next := l.cursor()
 	return newStreamList(l.src.th, func(th *Thread) (*Lazy, bool, error) {
@@ -371,6 +365,14 @@ func (t *Table) settle() {
 	t.rows, t.src = rows, nil
 }
 
+// streamOf returns a streamed table of the given columns whose rows pull
+// produces, keeping t's keys where derive keeps them.
+func (t *Table) streamOf(fields []TypeField, pull func(th *Thread) ([]*Lazy, bool, error)) *Table {
+	out := t.derive(fields, nil)
+	out.rows, out.src = nil, newSeq(t.src.th, pull)
+	return out
+}
+
 // mapRows returns a table of the given columns whose row i is fn of t's
 // row i. A plain table is mapped at once (fn leaves cells lazy); a
 // streamed one stays streamed and fn runs as rows are read.
@@ -387,8 +389,7 @@ func (t *Table) mapRows(th *Thread, fields []TypeField, fn func(th *Thread, i in
 		return t.derive(fields, rows), nil
 	}
 	next, i := t.rowCursor(), 0
-	out := t.derive(fields, nil)
-	out.rows, out.src = nil, newSeq(t.src.th, func(th *Thread) ([]*Lazy, bool, error) {
+	return t.streamOf(fields, func(th *Thread) ([]*Lazy, bool, error) {
 		r, ok, err := next(th)
 		if err != nil || !ok {
 			return nil, false, err
@@ -396,8 +397,7 @@ func (t *Table) mapRows(th *Thread, fields []TypeField, fn func(th *Thread, i in
 		nr, err := fn(th, i, r)
 		i++
 		return nr, err == nil, err
-	})
-	return out, nil
+	}), nil
 }
 
 // filterRows keeps the rows for which keep holds; a streamed table stays
@@ -417,8 +417,7 @@ func (t *Table) filterRows(th *Thread, keep func(th *Thread, row []*Lazy) (bool,
 		return t.derive(t.typ.Fields, rows), nil
 	}
 	next := t.rowCursor()
-	out := t.derive(t.typ.Fields, nil)
-	out.rows, out.src = nil, newSeq(t.src.th, func(th *Thread) ([]*Lazy, bool, error) {
+	return t.streamOf(t.typ.Fields, func(th *Thread) ([]*Lazy, bool, error) {
 		for {
 			r, ok, err := next(th)
 			if err != nil || !ok {
@@ -428,8 +427,7 @@ func (t *Table) filterRows(th *Thread, keep func(th *Thread, row []*Lazy) (bool,
 				return r, k, err
 			}
 		}
-	})
-	return out, nil
+	}), nil
 }
 
 // sliceRows returns rows [from, from+n) (n < 0: to the end); a streamed
@@ -443,20 +441,12 @@ func (t *Table) sliceRows(from, n int) *Table {
 		}
 		return t.derive(t.typ.Fields, t.rows[from:end:end])
 	}
-	i, taken := from, 0
-	out := t.derive(t.typ.Fields, nil)
-	out.rows, out.src = nil, newSeq(t.src.th, func(th *Thread) ([]*Lazy, bool, error) {
-		if n >= 0 && taken >= n {
+	return t.streamOf(t.typ.Fields, cursorOf(func(th *Thread, k int) ([]*Lazy, bool, error) {
+		if n >= 0 && k >= n {
 			return nil, false, nil
 		}
-		r, ok, err := t.rowAt(th, i)
-		if ok {
-			i++
-			taken++
-		}
-		return r, ok, err
-	})
-	return out
+		return t.rowAt(th, from+k)
+	}))
 }
 
 // relabel returns t with new column names or types and the same rows; a
