@@ -274,16 +274,16 @@ func init() {
 			}
 			if l.src != nil && off >= 0 {
 				// Only the items up to the offset are read to check it.
-				if _, ok, err := l.item(th, off-1); err != nil || (!ok && off > 0) {
-					if err != nil {
-						return nil, err
-					}
+				if _, ok, err := l.item(th, off-1); err != nil {
+					return nil, err
+				} else if !ok && off > 0 {
 					return nil, argRange("offset")
 				}
-				if count < 0 {
-					return skipList(l, off), nil
+				r := skipList(l, off)
+				if count >= 0 {
+					r = takeList(r, count)
 				}
-				return takeList(skipList(l, off), count), nil
+				return r, nil
 			}
 			if off < 0 || off > l.Len() {
 				return nil, argRange("offset")
