@@ -519,15 +519,11 @@ func filterList(th *Thread, l *List, f *Function, keep bool) (Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, err := Call(th, f, []Value{v})
+		b, err := rowTest(th, f, v)
 		if err != nil {
 			return nil, err
 		}
-		b, ok := r.(Logical)
-		if !ok {
-			return nil, typeErr(r, "logical")
-		}
-		if b.B == keep {
+		if b == keep {
 			out = append(out, l.LazyAt(i))
 		}
 	}
@@ -540,15 +536,11 @@ func matches(th *Thread, l *List, f *Function, any bool) (Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, err := Call(th, f, []Value{v})
+		b, err := rowTest(th, f, v)
 		if err != nil {
 			return nil, err
 		}
-		b, ok := r.(Logical)
-		if !ok {
-			return nil, typeErr(r, "logical")
-		}
-		if b.B == any {
+		if b == any {
 			return Bool(any), nil
 		}
 	}
